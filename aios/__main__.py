@@ -1,0 +1,3 @@
+from aios.cli import main
+
+raise SystemExit(main())

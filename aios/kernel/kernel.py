@@ -1,0 +1,446 @@
+"""The kernel object: process table, scheduler, LLM cores and the syscall table.
+
+Created, started, used through ``syscall``, closed::
+
+    async with Kernel(config) as k:
+        res = await k.syscall(ADMIN, "llm.chat", {"messages": [...]})
+
+Everything hangs off this object; nothing is global, so tests build a fresh one
+each time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from aios.agents.context import ProcessContext, SyncProcessContext
+from aios.agents.registry import AgentRegistry
+from aios.config import Config
+from aios.errors import (
+    AiosError,
+    BadRequest,
+    Cancelled,
+    Conflict,
+    PermissionDenied,
+    Unavailable,
+)
+from aios.kernel.caps import ADMIN, Caller, Capabilities
+from aios.kernel.llm import Core, CoreWorker, build_cores
+from aios.kernel.process import Process, ProcessInfo, ProcessState, ProcessTable
+from aios.kernel.scheduler import Scheduler
+from aios.kernel.store import Store
+from aios.kernel.syscalls import Call, Syscall, SyscallTable, builtin_syscalls
+
+__all__ = ["Kernel"]
+
+log = logging.getLogger(__name__)
+
+_AUDIT_ARGS_CHARS = 2000
+
+
+class Kernel:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        cores: list[Core] | None = None,
+        agents: AgentRegistry | None = None,
+    ) -> None:
+        self.config = config
+        self.store = Store(config.resolved_database_url)
+        self.procs = ProcessTable(self.store)
+        sc = config.scheduler
+        self.scheduler = Scheduler(sc.policy, quantum_tokens=sc.quantum_tokens, aging_s=sc.aging_s)
+        self.cores: list[Core] = cores if cores is not None else build_cores(config.llm)
+        self.models = {c.model for c in self.cores}
+        self.workers: list[CoreWorker] = []
+        self.syscalls = SyscallTable(builtin_syscalls())
+        self.agents = agents or AgentRegistry.discover()
+        self.started_at: float | None = None
+        self._accepting = False
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._loaded: list[Core] = []
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        failed = self.procs.recover()
+        if failed:
+            log.warning(
+                "marked %d processes left by the previous daemon FAILED: %s", len(failed), failed
+            )
+        try:
+            for core in self.cores:
+                # Loading blocks (it reads the model); keep the loop responsive.
+                await asyncio.to_thread(core.load)
+                self._loaded.append(core)
+        except BaseException:
+            self._closed = True
+            await self._close_cores()
+            self.store.close()
+            raise
+        for core in self.cores:
+            for i in range(core.workers):
+                w = CoreWorker(core, self.scheduler, i)
+                w.start()
+                self.workers.append(w)
+        self.started_at = time.time()
+        self._accepting = True
+        log.info(
+            "kernel started: %d cores, models %s, policy %s",
+            len(self.cores),
+            sorted(self.models),
+            self.scheduler.policy,
+        )
+
+    def stop_accepting(self) -> None:
+        """Refuse new syscalls from now on (the first step of shutting down)."""
+        self._accepting = False
+
+    async def close(self, deadline_s: float | None = None) -> None:
+        """Stop accepting work, let in-flight syscalls finish until the deadline,
+        cancel the rest, close the models and the database."""
+        if self._closed:
+            return
+        self._closed = True
+        self._accepting = False
+        deadline = self.config.shutdown_deadline_s if deadline_s is None else deadline_s
+        for proc in self.procs.running():  # suspended work cannot finish: release it
+            if proc.suspended:
+                self.scheduler.release(proc.pid)
+        self.scheduler.stop(cancel_queued=False)
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=deadline)
+        except TimeoutError:
+            log.warning(
+                "shutdown: %d syscalls still running after %.1fs; cancelling",
+                self._inflight,
+                deadline,
+            )
+        self.scheduler.stop(cancel_queued=True)
+        for proc in self.procs.running():
+            for req in list(proc.inflight):
+                self.scheduler.cancel(req)
+            self.procs.end(proc, ProcessState.FAILED, error="daemon stopped")
+            if proc.task_handle is not None:
+                proc.task_handle.cancel()
+        tasks = [p.task_handle for p in self.procs.all_live() if p.task_handle]
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        for w in self.workers:
+            await asyncio.to_thread(w.join, 30)
+        self.workers.clear()
+        await self._close_cores()
+        self.store.close()
+        log.info("kernel stopped")
+
+    async def _close_cores(self) -> None:
+        for core in self._loaded:
+            try:
+                core.close()
+            except Exception:
+                log.exception("closing core %s", core.name)
+        self._loaded.clear()
+
+    async def __aenter__(self) -> Kernel:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- the syscall path --------------------------------------------------------
+
+    def _prepare(
+        self, call: Call, args: Mapping[str, Any] | BaseModel
+    ) -> tuple[Syscall, BaseModel]:
+        """Look the syscall up, check the caller may make it, validate its arguments."""
+        if not self._accepting:
+            raise Unavailable("the kernel is not accepting work (starting or shutting down)")
+        entry = self.syscalls.get(call.name)
+        caller = call.caller
+        if not caller.admin:
+            if caller.pid is None or caller.caps is None:
+                raise PermissionDenied("the caller is neither the admin nor a process")
+            proc = self.procs.live(caller.pid)
+            if proc is None or proc.state.terminal:
+                raise Cancelled(f"process {caller.pid} is not running", pid=caller.pid)
+            call.proc = proc
+            if entry.admin_only or not caller.caps.allows_syscall(call.name):
+                raise PermissionDenied(
+                    f"process {caller.pid} may not call {call.name}",
+                    syscall=call.name,
+                    pid=caller.pid,
+                )
+        try:
+            req = (
+                args
+                if isinstance(args, entry.request)
+                else entry.request.model_validate(dict(args))
+            )
+        except ValidationError as exc:
+            raise BadRequest(
+                f"invalid arguments for {call.name}", errors=json.loads(exc.json(include_url=False))
+            ) from None
+        call.args = req
+        return entry, req
+
+    async def _gate(self, call: Call) -> None:
+        """A suspended process's syscalls wait here until it is resumed."""
+        proc = call.proc
+        if proc is not None and proc.suspended:
+            await proc.resumed.wait()
+            if proc.state.terminal:
+                raise Cancelled(f"process {proc.pid} ended while suspended")
+
+    async def syscall(
+        self, caller: Caller, name: str, args: Mapping[str, Any] | BaseModel | None = None
+    ) -> BaseModel:
+        """Run one syscall as ``caller``. Raises AiosError on any failure."""
+        call = Call(
+            caller=caller, name=name[:100], proc=None, queued_at=time.time(), args=args or {}
+        )
+        async with self._syscall_scope(call):
+            entry, req = self._prepare(call, args or {})
+            await self._gate(call)
+            return await entry.handler(self, call, req)
+
+    async def syscall_stream(
+        self, caller: Caller, name: str, args: Mapping[str, Any] | BaseModel | None = None
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """Run a streaming syscall: yields events, the last one ``{"type": "result"}``."""
+        call = Call(
+            caller=caller, name=name[:100], proc=None, queued_at=time.time(), args=args or {}
+        )
+        async with self._syscall_scope(call):
+            entry, req = self._prepare(call, args or {})
+            await self._gate(call)
+            if entry.stream is None:
+                res = await entry.handler(self, call, req)
+                yield {"type": "result", "result": res.model_dump(mode="json")}
+                return
+            async for event in entry.stream(self, call, req):
+                yield event
+
+    @asynccontextmanager
+    async def _syscall_scope(self, call: Call) -> AsyncIterator[None]:
+        self._inflight += 1
+        self._idle.clear()
+        status, err = "ok", None
+        try:
+            yield
+        except AiosError as exc:
+            status, err = ("cancelled" if isinstance(exc, Cancelled) else "error"), exc
+            raise
+        except asyncio.CancelledError:
+            status, err = "cancelled", Cancelled("cancelled")
+            raise
+        except Exception as exc:
+            log.exception("syscall %s failed", call.name)
+            status, err = "error", AiosError(f"internal error in {call.name}: {exc}")
+            raise err from exc
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+            self._audit(call, status, err)
+
+    def _audit(self, call: Call, status: str, err: AiosError | None) -> None:
+        now = time.time()
+        raw = call.args
+        args = (
+            raw.model_dump(mode="json", exclude_defaults=True)
+            if isinstance(raw, BaseModel)
+            else raw
+        )
+        text = json.dumps(args, default=str)
+        args = (
+            json.loads(text)
+            if len(text) <= _AUDIT_ARGS_CHARS
+            else {"truncated": text[:_AUDIT_ARGS_CHARS]}
+        )
+        self.store.add_syscall(
+            pid=call.caller.pid,
+            caller=call.caller.label,
+            name=call.name,
+            args=args,
+            status=status,
+            error_code=err.code if err else None,
+            error=err.message if err else None,
+            queued_at=call.queued_at,
+            started_at=call.started_at,
+            finished_at=now,
+            wait_s=call.wait_s,
+            run_s=call.run_s,
+            turnaround_s=now - call.queued_at,
+            prompt_tokens=call.prompt_tokens,
+            completion_tokens=call.completion_tokens,
+            prefill_tokens=call.prefill_tokens,
+            preemptions=call.preemptions,
+            core=call.core,
+        )
+        proc = call.proc
+        if proc is not None:
+            c = proc.counters
+            c.syscalls += 1
+            c.prompt_tokens += call.prompt_tokens
+            c.completion_tokens += call.completion_tokens
+            c.llm_wait_s += call.wait_s
+            c.llm_run_s += call.run_s
+            self.procs.account(proc)
+
+    # -- processes ---------------------------------------------------------------
+
+    async def spawn(
+        self,
+        agent: str | Any,
+        task: str = "",
+        *,
+        name: str | None = None,
+        priority: int = 0,
+        capabilities: Capabilities | None = None,
+        caller: Caller = ADMIN,
+    ) -> Process:
+        """Start an agent (an installed name or a callable) as a new process."""
+        if not self._accepting:
+            raise Unavailable("the kernel is not accepting work")
+        agent_name, fn = self.agents.resolve(agent)
+        parent = None
+        if not caller.admin:
+            parent_proc = self.procs.live(caller.pid or 0)
+            assert parent_proc is not None and caller.caps is not None
+            parent = parent_proc.pid
+            if priority > parent_proc.priority:
+                raise PermissionDenied(
+                    f"a child cannot have a higher priority ({priority}) than its parent "
+                    f"({parent_proc.priority})"
+                )
+            capabilities = capabilities or caller.caps
+            excess = capabilities.excess_over(caller.caps)
+            if excess:
+                raise PermissionDenied(
+                    "a child cannot have capabilities its parent lacks", excess=excess
+                )
+        proc = self.procs.create(
+            name=name or agent_name,
+            agent=agent_name,
+            task=task,
+            parent=parent,
+            owner=caller.owner,
+            priority=priority,
+            capabilities=capabilities or Capabilities(),
+        )
+        proc.task_handle = asyncio.create_task(self._run(proc, fn), name=f"aios-pid-{proc.pid}")
+        return proc
+
+    async def _run(self, proc: Process, fn: Any) -> None:
+        self.procs.start(proc)
+        ctx = ProcessContext(self, proc)
+        try:
+            await proc.resumed.wait()  # spawned, then suspended before it ran
+            if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+                getattr(fn, "__call__", None)  # noqa: B004
+            ):
+                result = await fn(ctx, proc.task)
+            else:
+                loop = asyncio.get_running_loop()
+                result = await asyncio.to_thread(fn, SyncProcessContext(ctx, loop), proc.task)
+                if inspect.isawaitable(result):
+                    result = await result
+        except asyncio.CancelledError:
+            self.procs.end(proc, ProcessState.KILLED, error="killed")
+        except AiosError as exc:
+            state = (
+                ProcessState.KILLED if proc.state == ProcessState.KILLED else ProcessState.FAILED
+            )
+            self.procs.end(proc, state, error=f"{exc.code}: {exc.message}")
+        except Exception as exc:
+            log.info("process %d (%s) failed: %r", proc.pid, proc.name, exc)
+            self.procs.end(proc, ProcessState.FAILED, error=f"{type(exc).__name__}: {exc}")
+        else:
+            self.procs.end(proc, ProcessState.EXITED, result=result)
+
+    def _live(self, pid: int) -> Process:
+        proc = self.procs.live(pid)
+        if proc is None:
+            self.procs.get(pid)  # NotFound, or an ended process of an earlier run
+            raise Conflict(f"process {pid} is not running", pid=pid)
+        return proc
+
+    def kill(self, pid: int) -> ProcessInfo:
+        proc = self.procs.live(pid)
+        if proc is None:
+            return self.procs.get(pid)  # already ended in an earlier run
+        if proc.state.terminal:
+            return proc.info()
+        for req in list(proc.inflight):
+            self.scheduler.cancel(req)
+        self.scheduler.release(pid)
+        self.procs.end(proc, ProcessState.KILLED, error="killed")
+        if proc.task_handle is not None:
+            proc.task_handle.cancel()
+        log.info("killed process %d (%s)", pid, proc.name)
+        return proc.info()
+
+    async def wait(self, pid: int, timeout: float | None = None) -> ProcessInfo:
+        proc = self.procs.live(pid)
+        if proc is None:
+            return self.procs.get(pid)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(proc.done.wait(), timeout)
+        return proc.info()
+
+    def suspend(self, pid: int) -> ProcessInfo:
+        proc = self._live(pid)
+        self.procs.set_suspended(proc, True)
+        self.scheduler.hold(pid)
+        return proc.info()
+
+    def resume(self, pid: int) -> ProcessInfo:
+        proc = self._live(pid)
+        if not proc.suspended:
+            return proc.info()
+        self.scheduler.release(pid)
+        self.procs.set_suspended(proc, False)
+        return proc.info()
+
+    @asynccontextmanager
+    async def io_wait(self, proc: Process, what: str) -> AsyncIterator[None]:
+        """The process waits on something other than an LLM core (a tool, a person)."""
+        proc.io_waiting += 1
+        self.procs.refresh(proc)
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            proc.io_waiting -= 1
+            proc.counters.tool_s += time.monotonic() - t0
+            if not proc.state.terminal:
+                self.procs.refresh(proc)
+                self.procs.account(proc)
+
+    # -- inspection ------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        from aios import __version__
+
+        return {
+            "status": "ok" if self._accepting else "stopping",
+            "version": __version__,
+            "models": sorted(self.models),
+            "cores": [c.info() for c in self.cores],
+            "policy": self.scheduler.policy,
+            "processes_running": len(self.procs.running()),
+        }

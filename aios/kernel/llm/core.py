@@ -1,0 +1,115 @@
+"""What every LLM core provides, and the worker thread that drives one.
+
+A core owns an inference engine. It is driven only by its worker thread(s): a
+llama.cpp core has exactly one (a ``Llama`` context is not thread-safe); a remote
+core has one per request it may keep in flight. Workers pull from the scheduler,
+so an idle core serving a model takes that model's next request: routing to the
+least-loaded core falls out of the pull.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aios.errors import AiosError, Cancelled
+from aios.kernel.llm.request import Event, LLMRequest, Outcome
+
+if TYPE_CHECKING:
+    from aios.kernel.scheduler import Scheduler
+
+__all__ = ["Core", "CoreWorker", "YieldCheck"]
+
+log = logging.getLogger(__name__)
+
+# Called by a core after each generated token with the tokens generated in the
+# current slice; True means "stop here, the scheduler wants the core back".
+YieldCheck = Callable[[int], bool]
+
+
+class Core(ABC):
+    name: str
+    model: str
+    workers: int = 1
+    preemptible: bool = False
+
+    @abstractmethod
+    def load(self) -> None:
+        """Open the engine; raise ModelError with a clear message if it cannot."""
+
+    @abstractmethod
+    def run(self, req: LLMRequest, should_yield: YieldCheck) -> Outcome:
+        """Advance ``req``; return PREEMPTED, or DONE with ``req.finish_reason`` set."""
+
+    def discard(self, req: LLMRequest) -> None:  # noqa: B027 - optional hook
+        """Forget per-request state of a request that will not run again."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name, "model": self.model, "kind": type(self).__name__}
+
+
+class CoreWorker:
+    """One thread that takes requests for its core from the scheduler and runs them."""
+
+    def __init__(self, core: Core, scheduler: Scheduler, index: int = 0) -> None:
+        self.core = core
+        self.scheduler = scheduler
+        self.name = f"{core.name}/{index}"
+        self.models = frozenset({core.model})
+        self.busy_s = 0.0
+        self._thread = threading.Thread(target=self._loop, name=f"aios-core-{self.name}")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _loop(self) -> None:
+        while True:
+            req = self.scheduler.take(self)
+            if req is None:
+                return
+            self._run_slice(req)
+
+    def _run_slice(self, req: LLMRequest) -> None:
+        if req.started_at is None:
+            req.started_at = time.time()
+        req.core = self.core.name
+        req.notify(Event.STARTED, self.core.name)
+        t0 = time.monotonic()
+        outcome = Outcome.DONE
+        try:
+            if req.cancelled:
+                raise Cancelled("request cancelled")
+            outcome = self.core.run(req, lambda n: self.scheduler.should_yield(self, req, n))
+        except AiosError as exc:
+            req.fail(exc)
+        except Exception as exc:  # an engine bug must not kill the worker
+            log.exception("core %s failed on request %d", self.core.name, req.id)
+            req.fail(AiosError(f"core {self.core.name} failed: {exc}"))
+        finally:
+            dt = time.monotonic() - t0
+            req.run_s += dt
+            self.busy_s += dt
+        if outcome is Outcome.DONE and not req.done:
+            req.finish(req.finish_reason or "stop")
+        if outcome is Outcome.PREEMPTED and not req.done:
+            req.preemptions += 1
+            req.notify(Event.PREEMPTED)
+            if self.scheduler.requeue(self, req):
+                return
+        if not req.done:  # requeue refused (cancelled or shutting down)
+            req.fail(Cancelled("request cancelled"))
+        self.core.discard(req)
+        self.scheduler.finished(self, req)

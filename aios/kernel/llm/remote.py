@@ -1,0 +1,178 @@
+"""A core backed by a remote OpenAI-compatible server (llama.cpp, vLLM, Ollama, ...).
+
+The scale-out path: each configured endpoint is a core with ``parallel`` workers,
+each keeping one streamed request in flight. A remote generation cannot be
+paused with its KV kept, so remote cores are not preempted; a kill still stops
+the stream at the next chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import httpx
+
+from aios.config import OpenAICoreConfig
+from aios.errors import AiosError, BadRequest, Cancelled, Unavailable
+from aios.kernel.llm.core import Core, YieldCheck
+from aios.kernel.llm.request import LLMRequest, Outcome
+from aios.kernel.llm.text import StopMatcher
+
+__all__ = ["OpenAICore"]
+
+log = logging.getLogger(__name__)
+
+_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+class OpenAICore(Core):
+    preemptible = False
+
+    def __init__(self, cfg: OpenAICoreConfig) -> None:
+        self.cfg = cfg
+        self.name = cfg.name
+        self.model = cfg.model
+        self.workers = cfg.parallel
+        self._client: httpx.Client | None = None
+
+    def load(self) -> None:
+        headers = {"Authorization": f"Bearer {self.cfg.api_key}"} if self.cfg.api_key else {}
+        self._client = httpx.Client(
+            base_url=self.cfg.base_url.rstrip("/"),
+            headers=headers,
+            timeout=httpx.Timeout(self.cfg.timeout_s, connect=self.cfg.connect_timeout_s),
+            limits=httpx.Limits(max_connections=self.cfg.parallel + 2),
+        )
+        try:  # a server that is down now may be up later: warn, do not refuse to start
+            self._client.get("/models", timeout=self.cfg.connect_timeout_s).raise_for_status()
+        except httpx.HTTPError as exc:
+            log.warning("core %s: %s is not answering yet (%s)", self.name, self.cfg.base_url, exc)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def info(self) -> dict[str, Any]:
+        return {**super().info(), "base_url": self.cfg.base_url, "parallel": self.cfg.parallel}
+
+    def run(self, req: LLMRequest, should_yield: YieldCheck) -> Outcome:
+        body = self._body(req)
+        path = "/chat/completions" if req.messages is not None else "/completions"
+        for attempt in range(self.cfg.max_retries + 1):
+            try:
+                return self._stream(req, path, body)
+            except _Retryable as exc:
+                if attempt >= self.cfg.max_retries or req.completion_tokens:
+                    raise Unavailable(
+                        f"core {self.name}: {self.cfg.base_url} failed: {exc}"
+                    ) from None
+                delay = min(0.25 * 2**attempt, 4.0)
+                log.warning("core %s: %s; retry %d in %.2fs", self.name, exc, attempt + 1, delay)
+                if req.cancel_event.wait(delay):
+                    raise Cancelled("request cancelled") from None
+        raise AssertionError("unreachable")
+
+    def _body(self, req: LLMRequest) -> dict[str, Any]:
+        p = req.params
+        body: dict[str, Any] = {
+            "model": self.cfg.remote_model or self.cfg.model,
+            "max_tokens": p.max_tokens,
+            "temperature": p.temperature,
+            "top_p": p.top_p,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if req.messages is not None:
+            body["messages"] = req.messages
+        else:
+            body["prompt"] = req.prompt or ""
+        if p.stop:
+            body["stop"] = list(p.stop)
+        if p.seed is not None:
+            body["seed"] = p.seed
+        if p.grammar is not None:
+            if not self.cfg.grammar:
+                raise BadRequest(
+                    f"core {self.name} does not take GBNF grammars; use json_schema, or set "
+                    "grammar = true for a llama.cpp server"
+                )
+            body["grammar"] = p.grammar
+        elif p.json_schema is not None:
+            if self.cfg.grammar:
+                from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+                body["grammar"] = json_schema_to_gbnf(json.dumps(p.json_schema))
+            else:
+                body["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": "response", "schema": p.json_schema},
+                }
+        return body
+
+    def _stream(self, req: LLMRequest, path: str, body: dict[str, Any]) -> Outcome:
+        assert self._client is not None, "core not loaded"
+        stops = StopMatcher(list(req.params.stop))  # servers differ in how they apply stop
+        finish: str | None = None
+        usage: dict[str, Any] = {}
+        try:
+            with self._client.stream("POST", path, json=body) as resp:
+                if resp.status_code in _RETRY_STATUS:
+                    raise _Retryable(f"HTTP {resp.status_code}")
+                if resp.status_code >= 400:
+                    resp.read()
+                    raise BadRequest(
+                        f"core {self.name}: server refused the request "
+                        f"(HTTP {resp.status_code}): {resp.text[:500]}"
+                    )
+                for line in resp.iter_lines():
+                    if req.cancelled:
+                        raise Cancelled("request cancelled")
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    chunk = json.loads(data)
+                    usage = chunk.get("usage") or usage
+                    for choice in chunk.get("choices") or []:
+                        piece = _piece(choice)
+                        if piece:
+                            req.completion_tokens += 1
+                            text, stopped = stops.feed(piece)
+                            req.emit(text)
+                            if stopped:
+                                return self._done(req, "stop", usage)
+                        finish = choice.get("finish_reason") or finish
+        except (httpx.TransportError, httpx.RemoteProtocolError) as exc:
+            raise _Retryable(str(exc) or type(exc).__name__) from exc
+        except json.JSONDecodeError as exc:
+            raise AiosError(f"core {self.name}: malformed stream from server: {exc}") from exc
+        if finish is None:  # no finish_reason: the server cut the stream short
+            raise _Retryable("the stream ended before the generation finished")
+        req.emit(stops.flush())
+        return self._done(req, finish, usage)
+
+    def _done(self, req: LLMRequest, finish: str, usage: dict[str, Any]) -> Outcome:
+        if usage:
+            req.prompt_tokens = int(usage.get("prompt_tokens") or 0)
+            req.completion_tokens = int(usage.get("completion_tokens") or req.completion_tokens)
+        else:  # the server sent no usage: estimate (about 4 characters a token)
+            chars = sum(len(m.get("content") or "") for m in req.messages or []) + len(
+                req.prompt or ""
+            )
+            req.prompt_tokens = max(1, (chars + 3) // 4)
+        req.finish_reason = "length" if finish == "length" else "stop"
+        return Outcome.DONE
+
+
+class _Retryable(Exception):
+    pass
+
+
+def _piece(choice: dict[str, Any]) -> str:
+    if "delta" in choice:
+        return (choice["delta"] or {}).get("content") or ""
+    return choice.get("text") or ""

@@ -1,0 +1,290 @@
+"""The process table: agent processes, their states and their counters.
+
+States and every transition between them live here (``_TRANSITIONS``,
+``ProcessTable._set_state``). A live process's state follows from what it is
+doing, in this order: a syscall on an LLM core -> RUNNING; an LLM syscall in the
+ready queue -> READY; a tool, file or person in progress -> WAITING; otherwise
+its own code runs -> RUNNING. SUSPENDED overrides all of them until resumed.
+
+All methods run on the kernel's event loop thread; no locking is needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+from aios.errors import Conflict, NotFound
+from aios.kernel.caps import Capabilities
+from aios.kernel.store import ProcessRow, Store
+
+__all__ = ["Counters", "Process", "ProcessInfo", "ProcessState", "ProcessTable"]
+
+
+class ProcessState(StrEnum):
+    NEW = "NEW"
+    READY = "READY"
+    RUNNING = "RUNNING"
+    WAITING = "WAITING"
+    SUSPENDED = "SUSPENDED"
+    EXITED = "EXITED"
+    FAILED = "FAILED"
+    KILLED = "KILLED"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (ProcessState.EXITED, ProcessState.FAILED, ProcessState.KILLED)
+
+
+_S = ProcessState
+_END = {_S.EXITED, _S.FAILED, _S.KILLED}
+_TRANSITIONS: dict[ProcessState, set[ProcessState]] = {
+    _S.NEW: {_S.RUNNING, _S.READY, _S.SUSPENDED} | _END,
+    _S.READY: {_S.RUNNING, _S.WAITING, _S.SUSPENDED} | _END,
+    _S.RUNNING: {_S.READY, _S.WAITING, _S.SUSPENDED} | _END,
+    _S.WAITING: {_S.RUNNING, _S.READY, _S.SUSPENDED} | _END,
+    _S.SUSPENDED: {_S.RUNNING, _S.READY, _S.WAITING} | _END,
+    _S.EXITED: set(),
+    _S.FAILED: set(),
+    _S.KILLED: set(),
+}
+
+MAX_RESULT_CHARS = 100_000
+
+
+@dataclass
+class Counters:
+    syscalls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_wait_s: float = 0.0
+    llm_run_s: float = 0.0
+    tool_s: float = 0.0
+
+
+class ProcessInfo(BaseModel):
+    pid: int
+    name: str
+    agent: str
+    task: str
+    parent: int | None
+    owner: str
+    priority: int
+    state: ProcessState
+    capabilities: Capabilities
+    created_at: float
+    started_at: float | None
+    ended_at: float | None
+    result: Any = None
+    error: str | None = None
+    syscalls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_wait_s: float = 0.0
+    llm_run_s: float = 0.0
+    tool_s: float = 0.0
+
+
+@dataclass(eq=False)
+class Process:
+    pid: int
+    name: str
+    agent: str
+    task: str
+    parent: int | None
+    owner: str
+    priority: int
+    capabilities: Capabilities
+    created_at: float
+    state: ProcessState = ProcessState.NEW
+    started_at: float | None = None
+    ended_at: float | None = None
+    result: Any = None
+    error: str | None = None
+    counters: Counters = field(default_factory=Counters)
+    suspended: bool = False
+    llm_running: int = 0
+    llm_queued: int = 0
+    io_waiting: int = 0
+    # Kernel-side handles: the agent's task, what its syscalls are doing.
+    task_handle: asyncio.Task[Any] | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    resumed: asyncio.Event = field(default_factory=asyncio.Event)
+    inflight: set[Any] = field(default_factory=set)
+
+    def info(self) -> ProcessInfo:
+        return ProcessInfo.model_validate(
+            {**self.__dict__, **self.counters.__dict__}, from_attributes=False
+        )
+
+
+def _row_info(row: ProcessRow) -> ProcessInfo:
+    return ProcessInfo.model_validate(row, from_attributes=True)
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)[:MAX_RESULT_CHARS]
+    return value if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS]
+
+
+class ProcessTable:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._live: dict[int, Process] = {}
+
+    def recover(self) -> list[int]:
+        """After a restart: processes the last daemon left unfinished failed."""
+        return self._store.fail_unfinished("daemon restarted")
+
+    def create(
+        self,
+        *,
+        name: str,
+        agent: str,
+        task: str,
+        parent: int | None,
+        owner: str,
+        priority: int,
+        capabilities: Capabilities,
+    ) -> Process:
+        now = time.time()
+        pid = self._store.insert_process(
+            name=name,
+            agent=agent,
+            task=task,
+            parent=parent,
+            owner=owner,
+            priority=priority,
+            state=ProcessState.NEW.value,
+            capabilities=capabilities.model_dump(),
+            created_at=now,
+        )
+        proc = Process(
+            pid=pid,
+            name=name,
+            agent=agent,
+            task=task,
+            parent=parent,
+            owner=owner,
+            priority=priority,
+            capabilities=capabilities,
+            created_at=now,
+        )
+        proc.resumed.set()
+        self._live[pid] = proc
+        return proc
+
+    def live(self, pid: int) -> Process | None:
+        return self._live.get(pid)
+
+    def all_live(self) -> list[Process]:
+        return list(self._live.values())
+
+    def running(self) -> list[Process]:
+        return [p for p in self._live.values() if not p.state.terminal]
+
+    def get(self, pid: int) -> ProcessInfo:
+        proc = self._live.get(pid)
+        if proc is not None:
+            return proc.info()
+        row = self._store.get_process(pid)
+        if row is None:
+            raise NotFound(f"no process {pid}", pid=pid)
+        return _row_info(row)
+
+    def list(
+        self, *, states: list[str] | None = None, parent: int | None = None, limit: int = 1000
+    ) -> list[ProcessInfo]:
+        rows = self._store.list_processes(states=states, parent=parent, limit=limit)
+        out = []
+        for row in rows:  # live processes: the in-memory state is the newest
+            proc = self._live.get(row.pid)
+            info = proc.info() if proc is not None else _row_info(row)
+            if not states or info.state.value in states:
+                out.append(info)
+        return out
+
+    def is_descendant(self, pid: int, ancestor: int) -> bool:
+        seen: set[int] = set()
+        cur: int | None = pid
+        while cur is not None and cur not in seen:
+            if cur == ancestor:
+                return True
+            seen.add(cur)
+            proc = self._live.get(cur)
+            if proc is not None:
+                cur = proc.parent
+            else:
+                row = self._store.get_process(cur)
+                cur = row.parent if row is not None else None
+        return False
+
+    # -- state: every transition goes through here ----------------------------
+
+    def _set_state(self, proc: Process, new: ProcessState, **fields: Any) -> None:
+        if new == proc.state and not fields:
+            return
+        if new != proc.state and new not in _TRANSITIONS[proc.state]:
+            raise Conflict(
+                f"process {proc.pid} cannot go from {proc.state} to {new}",
+                pid=proc.pid,
+                state=proc.state.value,
+            )
+        proc.state = new
+        self._store.update_process(proc.pid, state=new.value, **fields)
+
+    def _derived_state(self, proc: Process) -> ProcessState:
+        if proc.suspended:
+            return ProcessState.SUSPENDED
+        if proc.llm_running:
+            return ProcessState.RUNNING
+        if proc.llm_queued:
+            return ProcessState.READY
+        if proc.io_waiting:
+            return ProcessState.WAITING
+        return ProcessState.RUNNING
+
+    def refresh(self, proc: Process) -> None:
+        """Recompute a live process's state from what it is doing."""
+        if proc.state.terminal or proc.state == ProcessState.NEW:
+            return
+        self._set_state(proc, self._derived_state(proc))
+
+    def start(self, proc: Process) -> None:
+        proc.started_at = time.time()
+        self._set_state(proc, self._derived_state(proc), started_at=proc.started_at)
+
+    def set_suspended(self, proc: Process, suspended: bool) -> None:
+        if proc.state.terminal:
+            raise Conflict(f"process {proc.pid} has ended ({proc.state})", pid=proc.pid)
+        proc.suspended = suspended
+        if suspended:
+            proc.resumed.clear()
+        else:
+            proc.resumed.set()
+        self._set_state(proc, self._derived_state(proc))
+
+    def end(
+        self, proc: Process, state: ProcessState, *, result: Any = None, error: str | None = None
+    ) -> None:
+        if proc.state.terminal:
+            return
+        proc.ended_at = time.time()
+        proc.result = _jsonable(result)
+        proc.error = error
+        self._set_state(proc, state, ended_at=proc.ended_at, result=proc.result, error=error)
+        proc.resumed.set()
+        proc.done.set()
+
+    def account(self, proc: Process) -> None:
+        """Persist the counters (called after each syscall)."""
+        self._store.update_process(proc.pid, **proc.counters.__dict__)

@@ -1,0 +1,234 @@
+"""LLM syscalls: ``llm.chat`` (plain and streamed) and ``llm.models``.
+
+A chat becomes an ``LLMRequest`` in the scheduler. Progress events from the core
+worker thread are forwarded to the event loop, where they move the calling
+process between READY and RUNNING and feed the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aios.errors import BadRequest, NotFound, PermissionDenied, TooLarge
+from aios.kernel.llm.request import Event, GenParams, LLMRequest, LLMResult
+
+if TYPE_CHECKING:
+    from aios.kernel.kernel import Kernel
+    from aios.kernel.syscalls import Call
+
+__all__ = ["ChatArgs", "ChatResult", "Message", "ModelsArgs", "ModelsResult"]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str
+
+
+class ChatArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[Message] = Field(min_length=1, max_length=1000)
+    model: str | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    top_k: int = Field(default=40, ge=0)
+    min_p: float = Field(default=0.05, ge=0.0, le=1.0)
+    repeat_penalty: float = Field(default=1.0, gt=0.0, le=5.0)
+    seed: int | None = Field(default=None, ge=0)
+    stop: list[str] = Field(default_factory=list, max_length=16)
+    json_schema: dict[str, Any] | None = None
+    grammar: str | None = Field(default=None, max_length=100_000)
+    priority: int | None = Field(default=None, ge=-100, le=100)
+    stream: bool = False
+
+
+class ChatResult(BaseModel):
+    text: str
+    finish_reason: str
+    model: str
+    core: str
+    prompt_tokens: int
+    completion_tokens: int
+    wait_s: float
+    run_s: float
+    preemptions: int
+    json_value: Any = Field(
+        default=None, description="the parsed output when json_schema was given"
+    )
+
+
+class ModelsArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelsResult(BaseModel):
+    default: str
+    models: list[str]
+    cores: list[dict[str, Any]]
+
+
+def build_request(k: Kernel, call: Call, args: ChatArgs) -> LLMRequest:
+    cfg = k.config.llm
+    model = args.model or cfg.resolved_default_model
+    if model not in k.models:
+        raise NotFound(f"no core serves model {model!r}", model=model, models=sorted(k.models))
+    caps = call.caller.caps
+    if caps is not None and not caps.allows_model(model):
+        raise PermissionDenied(f"process {call.caller.pid} may not use model {model!r}")
+    max_tokens = args.max_tokens or cfg.default_max_tokens
+    if max_tokens > cfg.max_tokens_limit:
+        raise TooLarge(
+            f"max_tokens {max_tokens} exceeds the limit {cfg.max_tokens_limit}",
+            limit=cfg.max_tokens_limit,
+        )
+    size = sum(len(m.content) for m in args.messages)
+    if size > cfg.max_prompt_chars:
+        raise TooLarge(
+            f"the messages hold {size} characters; the limit is {cfg.max_prompt_chars}",
+            limit=cfg.max_prompt_chars,
+        )
+    if args.grammar is not None and args.json_schema is not None:
+        raise BadRequest("give json_schema or grammar, not both")
+    priority = args.priority if args.priority is not None else 0
+    if call.proc is not None:  # a process may lower its priority, never raise it
+        priority = (
+            min(priority, call.proc.priority) if args.priority is not None else call.proc.priority
+        )
+    return LLMRequest(
+        model=model,
+        messages=[m.model_dump() for m in args.messages],
+        params=GenParams(
+            max_tokens=max_tokens,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            top_k=args.top_k,
+            min_p=args.min_p,
+            repeat_penalty=args.repeat_penalty,
+            seed=args.seed,
+            stop=tuple(args.stop),
+            grammar=args.grammar,
+            json_schema=args.json_schema,
+        ),
+        pid=call.caller.pid,
+        priority=priority,
+        stream=args.stream,
+    )
+
+
+async def run_request(
+    k: Kernel, call: Call, req: LLMRequest, on_token: asyncio.Queue[str | None] | None = None
+) -> LLMResult:
+    """Queue ``req``, keep the calling process's state in step, return the result."""
+    loop = asyncio.get_running_loop()
+    proc = call.proc
+    where = "queued"
+
+    def on_event(r: LLMRequest, event: Event, data: Any) -> None:  # on the loop
+        nonlocal where
+        if event is Event.TOKEN:
+            if on_token is not None:
+                on_token.put_nowait(data)
+            return
+        if proc is not None:
+            if event is Event.STARTED and where == "queued":
+                proc.llm_queued -= 1
+                proc.llm_running += 1
+            elif event is Event.PREEMPTED and where == "running":
+                proc.llm_running -= 1
+                proc.llm_queued += 1
+            k.procs.refresh(proc)
+        where = "running" if event is Event.STARTED else "queued"
+
+    def listener(r: LLMRequest, event: Event, data: Any) -> None:  # on the worker thread
+        loop.call_soon_threadsafe(on_event, r, event, data)
+
+    req.listener = listener
+    if proc is not None:
+        proc.llm_queued += 1
+        proc.inflight.add(req)
+        k.procs.refresh(proc)
+    try:
+        k.scheduler.submit(req)
+        return await asyncio.wrap_future(req.future)
+    except asyncio.CancelledError:
+        k.scheduler.cancel(req)  # the caller went away: free the core at the next token
+        raise
+    finally:
+        _account(call, req)
+        if proc is not None:
+            proc.inflight.discard(req)
+            if where == "running":
+                proc.llm_running -= 1
+            else:
+                proc.llm_queued -= 1
+            k.procs.refresh(proc)
+
+
+def _account(call: Call, req: LLMRequest) -> None:
+    call.started_at = req.started_at
+    call.wait_s += req.wait_s
+    call.run_s += req.run_s
+    call.prompt_tokens += req.prompt_tokens
+    call.completion_tokens += req.completion_tokens
+    call.prefill_tokens += req.prefill_tokens
+    call.preemptions += req.preemptions
+    call.core = req.core
+    call.extra["request_id"] = req.id
+
+
+def _result(req: LLMRequest, res: LLMResult, json_schema: dict[str, Any] | None) -> ChatResult:
+    value = None
+    if json_schema is not None:
+        try:
+            value = json.loads(res.text)
+        except json.JSONDecodeError:
+            value = None  # cut short by max_tokens; the text is still returned
+    return ChatResult(
+        text=res.text,
+        finish_reason=res.finish_reason,
+        model=req.model,
+        core=res.core,
+        prompt_tokens=res.prompt_tokens,
+        completion_tokens=res.completion_tokens,
+        wait_s=req.wait_s,
+        run_s=req.run_s,
+        preemptions=req.preemptions,
+        json_value=value,
+    )
+
+
+async def chat(k: Kernel, call: Call, args: ChatArgs) -> ChatResult:
+    req = build_request(k, call, args.model_copy(update={"stream": False}))
+    res = await run_request(k, call, req)
+    return _result(req, res, args.json_schema)
+
+
+async def chat_stream(k: Kernel, call: Call, args: ChatArgs) -> AsyncIterator[dict[str, Any]]:
+    """Yields ``{"type": "token", "text": ...}`` events, then ``{"type": "result", ...}``."""
+    req = build_request(k, call, args.model_copy(update={"stream": True}))
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    task = asyncio.ensure_future(run_request(k, call, req, queue))
+    task.add_done_callback(lambda _: queue.put_nowait(None))
+    try:
+        while (piece := await queue.get()) is not None:
+            yield {"type": "token", "text": piece}
+        res = await task
+    finally:
+        if not task.done():  # the consumer stopped reading: cancel the generation
+            task.cancel()
+    yield {"type": "result", "result": _result(req, res, args.json_schema).model_dump()}
+
+
+async def models(k: Kernel, call: Call, args: ModelsArgs) -> ModelsResult:
+    return ModelsResult(
+        default=k.config.llm.resolved_default_model,
+        models=sorted(k.models),
+        cores=[c.info() for c in k.cores],
+    )

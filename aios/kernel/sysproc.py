@@ -1,0 +1,170 @@
+"""Process and scheduler syscalls: ``proc.*`` and ``sched.*``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aios.errors import PermissionDenied
+from aios.kernel.caps import Capabilities
+from aios.kernel.process import ProcessInfo, ProcessState
+from aios.kernel.scheduler import Policy
+
+if TYPE_CHECKING:
+    from aios.kernel.kernel import Kernel
+    from aios.kernel.syscalls import Call
+
+__all__ = [
+    "EmptyArgs",
+    "ListArgs",
+    "ListResult",
+    "PidArgs",
+    "ProcessInfo",
+    "SchedInfo",
+    "SchedSetArgs",
+    "SpawnArgs",
+    "SyscallsArgs",
+    "SyscallsResult",
+    "WaitArgs",
+    "WaitResult",
+]
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmptyArgs(_Args):
+    pass
+
+
+class SpawnArgs(_Args):
+    agent: str = Field(min_length=1, max_length=200, description="an installed agent's name")
+    task: str = Field(default="", max_length=200_000)
+    name: str | None = Field(default=None, max_length=200)
+    priority: int = Field(default=0, ge=-100, le=100)
+    capabilities: Capabilities | None = None
+
+
+class PidArgs(_Args):
+    pid: int = Field(ge=1)
+
+
+class WaitArgs(_Args):
+    pid: int = Field(ge=1)
+    timeout: float | None = Field(default=None, ge=0, le=86_400)
+
+
+class WaitResult(BaseModel):
+    done: bool
+    process: ProcessInfo
+
+
+class ListArgs(_Args):
+    states: list[ProcessState] | None = None
+    parent: int | None = None
+    limit: int = Field(default=100, ge=1, le=10_000)
+
+
+class ListResult(BaseModel):
+    processes: list[ProcessInfo]
+
+
+class SyscallsArgs(_Args):
+    pid: int = Field(ge=1)
+    limit: int = Field(default=1000, ge=1, le=100_000)
+
+
+class SyscallsResult(BaseModel):
+    syscalls: list[dict[str, Any]]
+
+
+class SchedSetArgs(_Args):
+    policy: Policy
+    quantum_tokens: int | None = Field(default=None, ge=1)
+    aging_s: float | None = Field(default=None, gt=0)
+
+
+class SchedInfo(BaseModel):
+    policy: str
+    quantum_tokens: int
+    aging_s: float
+    queued: int
+    queued_by_model: dict[str, int]
+    running: dict[str, int]
+    held_pids: list[int]
+
+
+def _check_target(k: Kernel, call: Call, pid: int) -> None:
+    """A process may act on itself and its descendants, unless it has proc_admin."""
+    caller = call.caller
+    if caller.admin or (caller.caps is not None and caller.caps.proc_admin):
+        return
+    assert caller.pid is not None
+    if not k.procs.is_descendant(pid, caller.pid):
+        raise PermissionDenied(f"process {caller.pid} may not act on process {pid}", pid=pid)
+
+
+async def spawn(k: Kernel, call: Call, args: SpawnArgs) -> ProcessInfo:
+    proc = await k.spawn(
+        args.agent,
+        args.task,
+        name=args.name,
+        priority=args.priority,
+        capabilities=args.capabilities,
+        caller=call.caller,
+    )
+    return proc.info()
+
+
+async def list_(k: Kernel, call: Call, args: ListArgs) -> ListResult:
+    states = [s.value for s in args.states] if args.states else None
+    procs = k.procs.list(states=states, parent=args.parent, limit=args.limit)
+    caller = call.caller
+    if not caller.admin and not (caller.caps and caller.caps.proc_admin):
+        assert caller.pid is not None
+        procs = [p for p in procs if k.procs.is_descendant(p.pid, caller.pid)]
+    return ListResult(processes=procs)
+
+
+async def get(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
+    _check_target(k, call, args.pid)
+    return k.procs.get(args.pid)
+
+
+async def wait(k: Kernel, call: Call, args: WaitArgs) -> WaitResult:
+    _check_target(k, call, args.pid)
+    info = await k.wait(args.pid, args.timeout)
+    return WaitResult(done=info.state.terminal, process=info)
+
+
+async def kill(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
+    _check_target(k, call, args.pid)
+    return k.kill(args.pid)
+
+
+async def suspend(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
+    _check_target(k, call, args.pid)
+    return k.suspend(args.pid)
+
+
+async def resume(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
+    _check_target(k, call, args.pid)
+    return k.resume(args.pid)
+
+
+async def syscalls(k: Kernel, call: Call, args: SyscallsArgs) -> SyscallsResult:
+    _check_target(k, call, args.pid)
+    rows = k.store.list_syscalls(pid=args.pid, limit=args.limit)
+    cols = [c.name for c in rows[0].__table__.columns] if rows else []
+    return SyscallsResult(syscalls=[{c: getattr(r, c) for c in cols} for r in rows])
+
+
+async def sched_get(k: Kernel, call: Call, args: EmptyArgs) -> SchedInfo:
+    return SchedInfo(**k.scheduler.stats())
+
+
+async def sched_set(k: Kernel, call: Call, args: SchedSetArgs) -> SchedInfo:
+    k.scheduler.set_policy(args.policy, quantum_tokens=args.quantum_tokens, aging_s=args.aging_s)
+    return SchedInfo(**k.scheduler.stats())

@@ -1,0 +1,43 @@
+"""Shared fixtures. Every test gets its own data directory and kernel."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aios.config import Config, load_config
+from aios.kernel import Kernel
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """A developer's AIOS_* variables must not leak into tests."""
+    for key in list(os.environ):
+        if key.startswith("AIOS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    yield
+
+
+def make_config(tmp_path: Path, **overrides: Any) -> Config:
+    overrides.setdefault("data_dir", tmp_path / "data")
+    llm = overrides.pop("llm", None) or {
+        "cores": [{"kind": "llamacpp", "n_ctx": 1024, "n_seq": 4}],
+    }
+    return load_config(llm=llm, **overrides)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+async def kernel(config: Config) -> AsyncIterator[Kernel]:
+    """A kernel on the real bundled model."""
+    async with Kernel(config) as k:
+        yield k
