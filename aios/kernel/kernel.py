@@ -288,6 +288,7 @@ class Kernel:
             prompt_tokens=call.prompt_tokens,
             completion_tokens=call.completion_tokens,
             prefill_tokens=call.prefill_tokens,
+            resume_tokens=call.resume_tokens,
             preemptions=call.preemptions,
             core=call.core,
         )

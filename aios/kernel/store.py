@@ -78,6 +78,7 @@ class SyscallRow(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     prefill_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    resume_tokens: Mapped[int] = mapped_column(Integer, default=0)
     preemptions: Mapped[int] = mapped_column(Integer, default=0)
     core: Mapped[str | None] = mapped_column(String(100), nullable=True)
 

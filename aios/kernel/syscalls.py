@@ -41,6 +41,7 @@ class Call:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     prefill_tokens: int = 0
+    resume_tokens: int = 0
     preemptions: int = 0
     core: str | None = None
     args: Any = None  # the validated request, or what was sent if it did not validate

@@ -178,6 +178,7 @@ def _account(call: Call, req: LLMRequest) -> None:
     call.prompt_tokens += req.prompt_tokens
     call.completion_tokens += req.completion_tokens
     call.prefill_tokens += req.prefill_tokens
+    call.resume_tokens += req.resume_tokens
     call.preemptions += req.preemptions
     call.core = req.core
     call.extra["request_id"] = req.id

@@ -70,6 +70,9 @@ class _Seq:
 class LlamaCppCore(Core):
     preemptible = True
     workers = 1  # a llama.cpp context is not thread-safe: exactly one driver
+    # Benchmarks only: drop a preempted request's KV, so resuming re-reads its
+    # whole text (what a scheduler without KV reuse does).
+    refeed_on_resume = False
 
     def __init__(self, cfg: LlamaCppCoreConfig) -> None:
         self.cfg = cfg
@@ -83,6 +86,7 @@ class LlamaCppCore(Core):
         self._slots: list[_Slot] = []
         self._formatter: Any = None
         self._pieces: dict[int, bytes] = {}
+        self.evictions = 0
         self.n_ctx_seq = cfg.n_ctx
 
     # -- lifecycle ---------------------------------------------------------------
@@ -159,6 +163,7 @@ class LlamaCppCore(Core):
             "n_seq": self.cfg.n_seq,
             "n_gpu_layers": self.cfg.n_gpu_layers,
             "loaded": self._model is not None,
+            "evictions": self.evictions,
         }
 
     # -- prompt ----------------------------------------------------------------------
@@ -209,6 +214,10 @@ class LlamaCppCore(Core):
             in_slice += 1
             if should_yield(in_slice):
                 slot.used_at = time.monotonic()
+                if self.refeed_on_resume:  # the naive baseline: forget the KV
+                    self._ctx.kv_cache_seq_rm(slot.seq_id, -1, -1)
+                    slot.tokens.clear()
+                    slot.owner = seq.slot = None
                 return Outcome.PREEMPTED
 
     def _piece(self, tok: int) -> bytes:
@@ -335,6 +344,7 @@ class LlamaCppCore(Core):
         buf = (ctypes.c_uint8 * size)()
         n = llama_cpp.llama_state_seq_get_data(self._ctx.ctx, buf, size, slot.seq_id)
         victim.saved = bytes(buf[:n])
+        self.evictions += 1
         victim.saved_len = len(slot.tokens)
         victim.slot = None
         slot.owner = None

@@ -1,0 +1,1 @@
+"""Benchmarks: each module has ``run() -> list[Record]`` and runs its own baseline."""
