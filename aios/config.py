@@ -23,11 +23,13 @@ from pydantic_settings import (
 from aios.errors import ConfigError
 
 __all__ = [
+    "CompilerConfig",
     "Config",
     "LLMConfig",
     "LlamaCppCoreConfig",
     "OpenAICoreConfig",
     "SchedulerConfig",
+    "ToolsConfig",
     "default_data_dir",
     "load_config",
 ]
@@ -134,6 +136,40 @@ class SchedulerConfig(_Section):
     )
 
 
+class ShellToolConfig(_Section):
+    enabled: bool = True
+    allow: list[str] = Field(
+        default_factory=lambda: ["echo", "date", "expr", "seq", "printf"],
+        description="programs the shell tool may run; allow only what is safe with any args",
+    )
+    timeout_s: float = Field(default=10.0, gt=0)
+    max_output_bytes: int = Field(default=65_536, ge=1)
+
+
+class HttpToolConfig(_Section):
+    enabled: bool = False
+    allow_hosts: list[str] = Field(default_factory=list, description='hosts; "*" for any')
+    timeout_s: float = Field(default=10.0, gt=0)
+    max_bytes: int = Field(default=1_000_000, ge=1)
+
+
+class ToolsConfig(_Section):
+    default_timeout_s: float = Field(default=60.0, gt=0)
+    threads: int = Field(default=32, ge=1, le=1024, description="threads for sync tools")
+    shell: ShellToolConfig = Field(default_factory=ShellToolConfig)
+    http_get: HttpToolConfig = Field(default_factory=HttpToolConfig)
+
+
+class CompilerConfig(_Section):
+    max_tasks: int = Field(default=12, ge=1, le=64, description="tasks in one plan")
+    max_replans: int = Field(default=4, ge=0, le=10, description="upper bound for callers")
+    deadline_s: float = Field(default=120.0, gt=0, description="default deadline of a compile")
+    task_timeout_s: float = Field(default=30.0, gt=0)
+    planner_max_tokens: int = Field(default=384, ge=16)
+    joiner_max_tokens: int = Field(default=256, ge=16)
+    retries: int = Field(default=2, ge=0, le=10, description="retries of retryable tools")
+
+
 class Config(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AIOS_",
@@ -156,6 +192,8 @@ class Config(BaseSettings):
     )
     llm: LLMConfig = Field(default_factory=LLMConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
+    compiler: CompilerConfig = Field(default_factory=CompilerConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -77,3 +78,58 @@ def runs(trace: list[str]) -> list[tuple[str, int]]:
         else:
             out.append((tag, 1))
     return out
+
+
+class ScriptedCore(Core):
+    """An LLM that answers from scripts: plans for plain requests, decisions for
+    JSON-schema requests (the joiner). Streams a few characters per 'token'."""
+
+    def __init__(
+        self,
+        plans: list[str],
+        decisions: list[str] | None = None,
+        *,
+        model: str = "smollm2",
+        token_delay: float = 0.0,
+        grammar: bool = True,
+    ) -> None:
+        self.name = "scripted"
+        self.model = model
+        self.workers = 1
+        self.preemptible = False
+        self.grammar = grammar
+        self.plans = list(plans)
+        self.decisions = list(decisions or [])
+        self.token_delay = token_delay
+        self.requests: list[LLMRequest] = []
+
+    def load(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def run(self, req: LLMRequest, should_yield: YieldCheck) -> Outcome:
+        self.requests.append(req)
+        is_decision = '"action"' in json.dumps(req.params.json_schema)
+        script = self.decisions if is_decision else self.plans
+        if not script:
+            raise AssertionError(f"no script left for request {req.messages}")
+        text = script.pop(0)
+        for i in range(0, len(text), 3):
+            if req.cancelled:
+                raise Cancelled("request cancelled")
+            if self.token_delay:
+                time.sleep(self.token_delay)
+            req.completion_tokens += 1
+            req.emit(text[i : i + 3])
+        req.finish_reason = "stop"
+        return Outcome.DONE
+
+
+def finish(answer: str) -> str:
+    return json.dumps({"thought": "done", "action": "finish", "answer": answer})
+
+
+def replan(feedback: str) -> str:
+    return json.dumps({"thought": "again", "action": "replan", "feedback": feedback})

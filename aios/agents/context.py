@@ -46,8 +46,17 @@ class ProcessContext:
     def task(self) -> str:
         return self._proc.task
 
-    async def syscall(self, name: str, **args: Any) -> BaseModel:
-        return await self._kernel.syscall(self.caller, name, args)
+    async def syscall(self, syscall: str, /, **args: Any) -> BaseModel:
+        return await self._kernel.syscall(self.caller, syscall, args)
+
+    async def tool(self, name: str, /, **args: Any) -> Any:
+        """Call a tool (a tool.call syscall); returns what the tool returned."""
+        res = await self.syscall("tool.call", name=name, args=args)
+        return res.result  # type: ignore[attr-defined]
+
+    async def compile(self, query: str, **params: Any) -> BaseModel:
+        """Answer ``query`` with a parallel plan of tool calls (the compile syscall)."""
+        return await self.syscall("compile", query=query, **params)
 
     async def chat(
         self, messages: str | list[dict[str, Any]], *, system: str | None = None, **params: Any
@@ -90,8 +99,11 @@ class SyncProcessContext:
     def _run(self, factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run_coroutine_threadsafe(factory(), self._loop).result()
 
-    def syscall(self, name: str, **args: Any) -> BaseModel:
-        return self._run(lambda: self._ctx.syscall(name, **args))
+    def syscall(self, syscall: str, /, **args: Any) -> BaseModel:
+        return self._run(lambda: self._ctx.syscall(syscall, **args))
+
+    def tool(self, name: str, /, **args: Any) -> Any:
+        return self._run(lambda: self._ctx.tool(name, **args))
 
     def chat(self, messages: str | list[dict[str, Any]], **params: Any) -> str:
         return self._run(lambda: self._ctx.chat(messages, **params))

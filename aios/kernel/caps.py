@@ -14,7 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["ADMIN", "Caller", "Capabilities"]
 
-_DEFAULT_SYSCALLS = ["llm.*", "proc.spawn", "proc.list", "proc.get", "proc.wait", "proc.kill"]
+_DEFAULT_SYSCALLS = [
+    "llm.*",
+    "tool.*",
+    "compile",
+    "proc.spawn",
+    "proc.list",
+    "proc.get",
+    "proc.wait",
+    "proc.kill",
+]
 
 
 class Capabilities(BaseModel):
@@ -24,7 +33,7 @@ class Capabilities(BaseModel):
 
     syscalls: list[str] = Field(default_factory=lambda: list(_DEFAULT_SYSCALLS))
     models: list[str] = Field(default_factory=lambda: ["*"])
-    tools: list[str] = Field(default_factory=list)
+    tools: list[str] = Field(default_factory=lambda: ["*"])
     fs_read: list[str] = Field(default_factory=list, description="LSFS path prefixes")
     fs_write: list[str] = Field(default_factory=list, description="LSFS path prefixes")
     proc_admin: bool = Field(

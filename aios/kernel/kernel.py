@@ -39,6 +39,8 @@ from aios.kernel.process import Process, ProcessInfo, ProcessState, ProcessTable
 from aios.kernel.scheduler import Scheduler
 from aios.kernel.store import Store
 from aios.kernel.syscalls import Call, Syscall, SyscallTable, builtin_syscalls
+from aios.tools.builtin import register_builtin_tools
+from aios.tools.registry import ToolRegistry
 
 __all__ = ["Kernel"]
 
@@ -64,6 +66,10 @@ class Kernel:
         self.models = {c.model for c in self.cores}
         self.workers: list[CoreWorker] = []
         self.syscalls = SyscallTable(builtin_syscalls())
+        self.tools = ToolRegistry(
+            threads=config.tools.threads, default_timeout_s=config.tools.default_timeout_s
+        )
+        register_builtin_tools(self.tools, config.tools, str(config.data_dir / "sandbox"))
         self.agents = agents or AgentRegistry.discover()
         self.started_at: float | None = None
         self._accepting = False
@@ -143,6 +149,7 @@ class Kernel:
             await asyncio.to_thread(w.join, 30)
         self.workers.clear()
         await self._close_cores()
+        self.tools.close()
         self.store.close()
         log.info("kernel stopped")
 
@@ -433,6 +440,11 @@ class Kernel:
                 self.procs.account(proc)
 
     # -- inspection ------------------------------------------------------------
+
+    def grammar_ok(self, model: str | None) -> bool:
+        """Whether every core serving ``model`` takes GBNF grammars."""
+        name = model or self.config.llm.resolved_default_model
+        return all(c.grammar for c in self.cores if c.model == name)
 
     def health(self) -> dict[str, Any]:
         from aios import __version__

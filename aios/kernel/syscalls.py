@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
     from aios.kernel.process import Process
 
-__all__ = ["Call", "Syscall", "SyscallTable", "builtin_syscalls"]
+__all__ = ["Call", "Syscall", "SyscallTable", "builtin_syscalls", "entry"]
 
 Handler = Callable[["Kernel", "Call", Any], Awaitable[BaseModel]]
 StreamHandler = Callable[["Kernel", "Call", Any], AsyncIterator[dict[str, Any]]]
@@ -94,90 +94,36 @@ class SyscallTable:
         ]
 
 
-def builtin_syscalls() -> list[Syscall]:
-    """The kernel's own table. Tool and file syscalls join it with their subsystems."""
-    from aios.kernel import sysllm, sysproc
+def entry(
+    name: str, handler: Handler, *, stream: StreamHandler | None = None, admin_only: bool = False
+) -> Syscall:
+    """A table entry; the request and response models come from the handler's hints."""
+    hints = handler.__annotations__
+    ns = handler.__globals__  # type: ignore[attr-defined]
+    request = hints["args"] if isinstance(hints["args"], type) else eval(hints["args"], ns)
+    response = hints["return"] if isinstance(hints["return"], type) else eval(hints["return"], ns)
+    summary = (handler.__doc__ or "").strip().split("\n")[0]
+    return Syscall(name, request, response, handler, stream, admin_only, summary)
 
-    S = Syscall
+
+def builtin_syscalls() -> list[Syscall]:
+    """The kernel's own table: one line per syscall, naming its handler."""
+    from aios.kernel import syscompile, sysllm, sysproc, systool
+
     return [
-        S(
-            "llm.chat",
-            sysllm.ChatArgs,
-            sysllm.ChatResult,
-            sysllm.chat,
-            sysllm.chat_stream,
-            summary="chat completion on a scheduled LLM core",
-        ),
-        S(
-            "llm.models",
-            sysllm.ModelsArgs,
-            sysllm.ModelsResult,
-            sysllm.models,
-            summary="the models the cores serve",
-        ),
-        S(
-            "proc.spawn",
-            sysproc.SpawnArgs,
-            sysproc.ProcessInfo,
-            sysproc.spawn,
-            summary="start an agent process",
-        ),
-        S(
-            "proc.list",
-            sysproc.ListArgs,
-            sysproc.ListResult,
-            sysproc.list_,
-            summary="processes, newest first",
-        ),
-        S("proc.get", sysproc.PidArgs, sysproc.ProcessInfo, sysproc.get, summary="one process"),
-        S(
-            "proc.wait",
-            sysproc.WaitArgs,
-            sysproc.WaitResult,
-            sysproc.wait,
-            summary="wait for a process to end",
-        ),
-        S(
-            "proc.kill",
-            sysproc.PidArgs,
-            sysproc.ProcessInfo,
-            sysproc.kill,
-            summary="kill a process and cancel its syscalls",
-        ),
-        S(
-            "proc.suspend",
-            sysproc.PidArgs,
-            sysproc.ProcessInfo,
-            sysproc.suspend,
-            summary="pause a process: its syscalls wait, its generation yields",
-        ),
-        S(
-            "proc.resume",
-            sysproc.PidArgs,
-            sysproc.ProcessInfo,
-            sysproc.resume,
-            summary="resume a suspended process",
-        ),
-        S(
-            "proc.syscalls",
-            sysproc.SyscallsArgs,
-            sysproc.SyscallsResult,
-            sysproc.syscalls,
-            summary="the accounting rows of a process's syscalls",
-        ),
-        S(
-            "sched.get",
-            sysproc.EmptyArgs,
-            sysproc.SchedInfo,
-            sysproc.sched_get,
-            summary="scheduler policy and queues",
-        ),
-        S(
-            "sched.set",
-            sysproc.SchedSetArgs,
-            sysproc.SchedInfo,
-            sysproc.sched_set,
-            admin_only=True,
-            summary="switch the scheduling policy at run time",
-        ),
+        entry("llm.chat", sysllm.chat, stream=sysllm.chat_stream),
+        entry("llm.models", sysllm.models),
+        entry("tool.list", systool.tool_list),
+        entry("tool.call", systool.tool_call),
+        entry("compile", syscompile.compile_, stream=syscompile.compile_stream),
+        entry("proc.spawn", sysproc.spawn),
+        entry("proc.list", sysproc.list_),
+        entry("proc.get", sysproc.get),
+        entry("proc.wait", sysproc.wait),
+        entry("proc.kill", sysproc.kill),
+        entry("proc.suspend", sysproc.suspend),
+        entry("proc.resume", sysproc.resume),
+        entry("proc.syscalls", sysproc.syscalls),
+        entry("sched.get", sysproc.sched_get),
+        entry("sched.set", sysproc.sched_set, admin_only=True),
     ]

@@ -206,6 +206,7 @@ def _result(req: LLMRequest, res: LLMResult, json_schema: dict[str, Any] | None)
 
 
 async def chat(k: Kernel, call: Call, args: ChatArgs) -> ChatResult:
+    """Chat completion on a scheduled LLM core."""
     req = build_request(k, call, args.model_copy(update={"stream": False}))
     res = await run_request(k, call, req)
     return _result(req, res, args.json_schema)
@@ -228,6 +229,7 @@ async def chat_stream(k: Kernel, call: Call, args: ChatArgs) -> AsyncIterator[di
 
 
 async def models(k: Kernel, call: Call, args: ModelsArgs) -> ModelsResult:
+    """The models the cores serve."""
     return ModelsResult(
         default=k.config.llm.resolved_default_model,
         models=sorted(k.models),

@@ -107,6 +107,7 @@ def _check_target(k: Kernel, call: Call, pid: int) -> None:
 
 
 async def spawn(k: Kernel, call: Call, args: SpawnArgs) -> ProcessInfo:
+    """Start an agent process."""
     proc = await k.spawn(
         args.agent,
         args.task,
@@ -119,6 +120,7 @@ async def spawn(k: Kernel, call: Call, args: SpawnArgs) -> ProcessInfo:
 
 
 async def list_(k: Kernel, call: Call, args: ListArgs) -> ListResult:
+    """Processes, newest first."""
     states = [s.value for s in args.states] if args.states else None
     procs = k.procs.list(states=states, parent=args.parent, limit=args.limit)
     caller = call.caller
@@ -129,32 +131,38 @@ async def list_(k: Kernel, call: Call, args: ListArgs) -> ListResult:
 
 
 async def get(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
+    """One process."""
     _check_target(k, call, args.pid)
     return k.procs.get(args.pid)
 
 
 async def wait(k: Kernel, call: Call, args: WaitArgs) -> WaitResult:
+    """Wait for a process to end (or the timeout)."""
     _check_target(k, call, args.pid)
     info = await k.wait(args.pid, args.timeout)
     return WaitResult(done=info.state.terminal, process=info)
 
 
 async def kill(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
+    """Kill a process and cancel its syscalls."""
     _check_target(k, call, args.pid)
     return k.kill(args.pid)
 
 
 async def suspend(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
+    """Pause a process: its syscalls wait, its generation yields."""
     _check_target(k, call, args.pid)
     return k.suspend(args.pid)
 
 
 async def resume(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
+    """Resume a suspended process."""
     _check_target(k, call, args.pid)
     return k.resume(args.pid)
 
 
 async def syscalls(k: Kernel, call: Call, args: SyscallsArgs) -> SyscallsResult:
+    """The accounting rows of a process's syscalls."""
     _check_target(k, call, args.pid)
     rows = k.store.list_syscalls(pid=args.pid, limit=args.limit)
     cols = [c.name for c in rows[0].__table__.columns] if rows else []
@@ -162,9 +170,11 @@ async def syscalls(k: Kernel, call: Call, args: SyscallsArgs) -> SyscallsResult:
 
 
 async def sched_get(k: Kernel, call: Call, args: EmptyArgs) -> SchedInfo:
+    """Scheduler policy and queues."""
     return SchedInfo(**k.scheduler.stats())
 
 
 async def sched_set(k: Kernel, call: Call, args: SchedSetArgs) -> SchedInfo:
+    """Switch the scheduling policy at run time."""
     k.scheduler.set_policy(args.policy, quantum_tokens=args.quantum_tokens, aging_s=args.aging_s)
     return SchedInfo(**k.scheduler.stats())

@@ -36,6 +36,7 @@ class Core(ABC):
     model: str
     workers: int = 1
     preemptible: bool = False
+    grammar: bool = True  # accepts GBNF grammars (else only JSON schemas)
 
     @abstractmethod
     def load(self) -> None:

@@ -29,6 +29,7 @@ from aios.errors import BadRequest, Cancelled, ModelError
 from aios.kernel.llm.core import Core, YieldCheck
 from aios.kernel.llm.models import bundled_model_path, check_gguf
 from aios.kernel.llm.request import GenParams, LLMRequest, Outcome
+from aios.kernel.llm.sampling import Sampler
 from aios.kernel.llm.text import StopMatcher
 
 __all__ = ["LlamaCppCore"]
@@ -58,7 +59,7 @@ class _Seq:
     tokens: list[int]  # prompt + generated; the last one may not be decoded yet
     n_prompt: int
     max_new: int
-    sampler: Any  # llama_cpp._internals.LlamaSampler
+    sampler: Sampler
     decoder: codecs.IncrementalDecoder
     stops: StopMatcher
     slot: _Slot | None = None
@@ -199,7 +200,7 @@ class LlamaCppCore(Core):
             if req.cancelled:
                 raise Cancelled("request cancelled")
             self._decode(seq, slot)
-            tok = seq.sampler.sample(self._ctx, -1)
+            tok = seq.sampler.sample(self._ctx)
             if llama_cpp.llama_vocab_is_eog(vocab, tok):
                 return self._finish(seq, "stop")
             seq.tokens.append(tok)
@@ -272,11 +273,7 @@ class LlamaCppCore(Core):
         req.finish_reason = reason
         return Outcome.DONE
 
-    def _sampler(self, params: GenParams, req_id: int) -> Any:
-        import llama_cpp
-        from llama_cpp import _internals
-
-        s = _internals.LlamaSampler()
+    def _sampler(self, params: GenParams, req_id: int) -> Sampler:
         grammar = params.grammar
         if grammar is None and params.json_schema is not None:
             from llama_cpp.llama_grammar import json_schema_to_gbnf
@@ -284,26 +281,9 @@ class LlamaCppCore(Core):
             try:
                 grammar = json_schema_to_gbnf(json.dumps(params.json_schema))
             except Exception as exc:
-                s.close()
                 raise BadRequest(f"unsupported JSON schema: {exc}") from exc
-        if grammar is not None:
-            g = llama_cpp.llama_sampler_init_grammar(self._model.vocab, grammar.encode(), b"root")
-            if not g:
-                s.close()
-                raise BadRequest("invalid GBNF grammar (llama.cpp could not parse it)")
-            llama_cpp.llama_sampler_chain_add(s.sampler, g)
-        if params.repeat_penalty != 1.0:
-            s.add_penalties(self._model.n_vocab(), 64, params.repeat_penalty, 0.0, 0.0)
-        if params.temperature <= 0:
-            s.add_greedy()
-        else:
-            s.add_top_k(params.top_k)
-            s.add_top_p(params.top_p, 1)
-            s.add_min_p(params.min_p, 1)
-            s.add_temp(params.temperature)
-            seed = params.seed if params.seed is not None else self.cfg.seed + req_id
-            s.add_dist(seed & 0xFFFFFFFF)
-        return s
+        seed = params.seed if params.seed is not None else self.cfg.seed + req_id
+        return Sampler(self._model, params, grammar, seed)
 
     # -- KV slots --------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ class OpenAICore(Core):
         self.name = cfg.name
         self.model = cfg.model
         self.workers = cfg.parallel
+        self.grammar = cfg.grammar
         self._client: httpx.Client | None = None
 
     def load(self) -> None:

@@ -1,0 +1,342 @@
+"""The executor (LLMCompiler's task fetching unit): runs a DAG of tool calls.
+
+Event-driven: a task starts the moment its last input is ready (a callback of the
+task it waits for), never by polling. Tasks can be added while the plan is still
+being generated. A failed task marks everything downstream "upstream_failed"
+and nothing hangs; per-task timeouts, retries with backoff for retryable tools
+and a global deadline bound the whole run; ``cancel`` stops what is in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from aios.errors import AiosError, DeadlineExceeded, Unavailable
+from aios.kernel.compiler.plan import Ref, Task
+from aios.tools.registry import ToolError
+
+__all__ = ["Executor", "TaskRun", "TaskStatus", "ToolPolicy"]
+
+Invoke = Callable[[Task, dict[str, Any]], Awaitable[Any]]
+EventSink = Callable[[str, "TaskRun"], None]
+
+
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    OK = "ok"
+    ERROR = "error"
+    UPSTREAM_FAILED = "upstream_failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self not in (TaskStatus.PENDING, TaskStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class ToolPolicy:
+    retryable: bool = False
+    timeout_s: float | None = None
+    string_params: frozenset[str] = frozenset()  # references into these become text
+
+
+@dataclass(eq=False)
+class TaskRun:
+    task: Task
+    status: TaskStatus = TaskStatus.PENDING
+    result: Any = None
+    error: dict[str, Any] | None = None
+    queued_at: float = 0.0  # monotonic
+    started_at: float | None = None
+    finished_at: float | None = None
+    attempts: int = 0
+    reused_from: int | None = None  # the same call made earlier: its result, not a rerun
+    waiting: set[int] = field(default_factory=set)
+
+    @property
+    def duration(self) -> float:
+        if self.started_at is None or self.finished_at is None:
+            return 0.0
+        return self.finished_at - self.started_at
+
+    def to_dict(self, t0: float) -> dict[str, Any]:
+        def rel(t: float | None) -> float | None:
+            return None if t is None else round(t - t0, 6)
+
+        return {
+            **self.task.to_dict(),
+            "status": self.status.value,
+            "result": _jsonable(self.result),
+            "error": self.error,
+            "queued_s": rel(self.queued_at),
+            "started_s": rel(self.started_at),
+            "finished_s": rel(self.finished_at),
+            "attempts": self.attempts,
+            "reused_from": self.reused_from,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+class Executor:
+    def __init__(
+        self,
+        invoke: Invoke,
+        *,
+        policies: dict[str, ToolPolicy] | None = None,
+        task_timeout_s: float = 30.0,
+        retries: int = 2,
+        backoff_s: float = 0.2,
+        deadline: float | None = None,
+        prior: dict[int, TaskRun] | None = None,
+        on_event: EventSink | None = None,
+    ) -> None:
+        self._invoke = invoke
+        self._policies = policies or {}
+        self._task_timeout = task_timeout_s
+        self._retries = retries
+        self._backoff = backoff_s
+        self._deadline = deadline
+        self._on_event = on_event
+        self.prior = dict(prior or {})
+        self.runs: dict[int, TaskRun] = {}
+        self._dependents: dict[int, list[TaskRun]] = {}
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._open = 0
+        self._closed = False
+        self._done = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        self._timer = (
+            self._loop.call_at(self._loop.time() + (deadline - time.monotonic()), self._expire)
+            if deadline is not None
+            else None
+        )
+
+    # -- feeding ---------------------------------------------------------------
+
+    def add(self, task: Task) -> TaskRun:
+        """Schedule a task whose references name tasks added before (or prior ones)."""
+        run = TaskRun(task, queued_at=time.monotonic())
+        self.runs[task.id] = run
+        self._open += 1
+        self._emit("queued", run)
+        failed = None
+        for dep in task.deps:
+            up = self.runs.get(dep) or self.prior.get(dep)
+            if up is None:
+                failed = failed or f"task {dep} does not exist"
+            elif up.status.terminal and up.status != TaskStatus.OK:
+                failed = failed or f"task {dep} {up.status.value}"
+            elif not up.status.terminal:
+                run.waiting.add(dep)
+                self._dependents.setdefault(dep, []).append(run)
+        if failed:
+            self._finish(
+                run,
+                TaskStatus.UPSTREAM_FAILED,
+                error={"code": "upstream_failed", "message": failed},
+            )
+        elif self._deadline is not None and time.monotonic() >= self._deadline:
+            self._finish(run, TaskStatus.CANCELLED, error=_deadline_error())
+        elif not run.waiting:
+            self._start(run)
+        return run
+
+    def reuse(self, task: Task, earlier: TaskRun) -> TaskRun:
+        """Add ``task`` as a repeat of a call that already succeeded: same result."""
+        now = time.monotonic()
+        run = TaskRun(
+            task,
+            status=TaskStatus.OK,
+            result=earlier.result,
+            queued_at=now,
+            started_at=now,
+            finished_at=now,
+            reused_from=earlier.task.id,
+        )
+        self.runs[task.id] = run
+        self._emit("finished", run)
+        return run
+
+    def close(self) -> None:
+        """No more tasks will be added."""
+        self._closed = True
+        self._check_done()
+
+    async def wait(self) -> dict[int, TaskRun]:
+        self.close()
+        await self._done.wait()
+        if self._timer is not None:
+            self._timer.cancel()
+        return self.runs
+
+    def cancel(self, error: dict[str, Any] | None = None) -> None:
+        """Stop everything now: every unfinished task ends CANCELLED at once, and the
+        in-flight ones are cancelled (their tools unwind in the background)."""
+        err = error or {"code": "cancelled", "message": "cancelled"}
+        inflight = list(self._inflight.values())
+        # waiting tasks first, so they read "cancelled", not "upstream failed"
+        for state in (TaskStatus.PENDING, TaskStatus.RUNNING):
+            for run in [r for r in self.runs.values() if r.status == state]:
+                self._finish(run, TaskStatus.CANCELLED, error=err)
+        for task in inflight:
+            task.cancel()
+
+    # -- running -----------------------------------------------------------------
+
+    def _start(self, run: TaskRun) -> None:
+        run.status = TaskStatus.RUNNING
+        run.started_at = time.monotonic()
+        self._emit("started", run)
+        self._inflight[run.task.id] = self._loop.create_task(self._execute(run))
+
+    async def _execute(self, run: TaskRun) -> None:
+        task = run.task
+        policy = self._policies.get(task.tool, ToolPolicy())
+        try:
+            args = {k: self._resolve(v, k in policy.string_params) for k, v in task.args.items()}
+        except LookupError as exc:
+            self._finish(run, TaskStatus.ERROR, error={"code": "bad_ref", "message": str(exc)})
+            return
+        try:
+            await self._attempts(run, args, policy)
+        except asyncio.CancelledError:
+            if not run.status.terminal:
+                err = (
+                    _deadline_error()
+                    if self._expired()
+                    else {"code": "cancelled", "message": "cancelled"}
+                )
+                self._finish(run, TaskStatus.CANCELLED, error=err)
+            raise
+        except Exception as exc:  # an invoke bug: report it, never hang
+            self._finish(
+                run,
+                TaskStatus.ERROR,
+                error={"code": "internal", "message": f"{type(exc).__name__}: {exc}"},
+            )
+
+    async def _attempts(self, run: TaskRun, args: dict[str, Any], policy: ToolPolicy) -> None:
+        task = run.task
+        timeout = policy.timeout_s or self._task_timeout
+        while True:
+            run.attempts += 1
+            limit = timeout
+            if self._deadline is not None:
+                limit = min(limit, self._deadline - time.monotonic())
+            try:
+                async with asyncio.timeout(max(limit, 0.0)):
+                    result = await self._invoke(task, args)
+            except (AiosError, TimeoutError) as exc:
+                err = (
+                    exc
+                    if isinstance(exc, AiosError)
+                    else DeadlineExceeded(
+                        f"task {task.id} ({task.tool}) timed out after {limit:.3g}s"
+                    )
+                )
+                transient = isinstance(err, (ToolError, DeadlineExceeded, Unavailable))
+                if (
+                    policy.retryable
+                    and transient
+                    and run.attempts <= self._retries
+                    and not self._expired()
+                ):
+                    await asyncio.sleep(self._backoff * 2 ** (run.attempts - 1))
+                    continue
+                self._finish(run, TaskStatus.ERROR, error=err.to_dict())
+                return
+            self._finish(run, TaskStatus.OK, result=result)
+            return
+
+    def _resolve(self, value: Any, as_text: bool) -> Any:
+        if isinstance(value, Ref):
+            up = self.runs.get(value.task) or self.prior.get(value.task)
+            if up is None or up.status != TaskStatus.OK:
+                raise LookupError(f"${value.task} has no result")
+            out = up.result
+            for step in value.path:
+                try:
+                    out = _step(out, step)
+                except (KeyError, IndexError, TypeError, AttributeError):
+                    raise LookupError(
+                        f"{value.render()}: the result of task {value.task} has no {step!r}"
+                    ) from None
+            if as_text and not isinstance(out, str):
+                out = json.dumps(out, default=str) if isinstance(out, (dict, list)) else str(out)
+            return out
+        if isinstance(value, list):
+            return [self._resolve(v, False) for v in value]
+        if isinstance(value, dict):
+            return {k: self._resolve(v, False) for k, v in value.items()}
+        return value
+
+    def _finish(
+        self,
+        run: TaskRun,
+        status: TaskStatus,
+        *,
+        result: Any = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        if run.status.terminal:
+            return
+        run.status, run.result, run.error = status, result, error
+        run.finished_at = time.monotonic()
+        self._inflight.pop(run.task.id, None)
+        self._open -= 1
+        self._emit("finished", run)
+        for dep in self._dependents.pop(run.task.id, []):
+            dep.waiting.discard(run.task.id)
+            if status != TaskStatus.OK:
+                self._finish(
+                    dep,
+                    TaskStatus.UPSTREAM_FAILED,
+                    error={
+                        "code": "upstream_failed",
+                        "message": f"task {run.task.id} ({run.task.tool}) {status.value}",
+                    },
+                )
+            elif not dep.waiting and dep.status == TaskStatus.PENDING:
+                self._start(dep)
+        self._check_done()
+
+    def _check_done(self) -> None:
+        if self._closed and self._open == 0:
+            self._done.set()
+
+    def _expired(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    def _expire(self) -> None:
+        self.cancel(_deadline_error())
+
+    def _emit(self, kind: str, run: TaskRun) -> None:
+        if self._on_event is not None:
+            self._on_event(kind, run)
+
+
+def _deadline_error() -> dict[str, Any]:
+    return {"code": "deadline_exceeded", "message": "the compile deadline passed"}
+
+
+def _step(value: Any, step: str | int) -> Any:
+    """One step of a reference path: a key, an index, or an attribute."""
+    if isinstance(value, dict):
+        return value[step]
+    if isinstance(value, (list, tuple)) and isinstance(step, int):
+        return value[step]
+    return getattr(value, str(step))

@@ -1,0 +1,189 @@
+"""GBNF grammars for the planner and the joiner, generated from the tools' schemas.
+
+The plan grammar fixes everything the validator would otherwise have to reject:
+task numbers run in order from ``first_id``; tool names are the registered ones;
+each tool's arguments follow its JSON schema (names, order, types, enums, string
+lengths); and a reference on line N can only name a task before N. So every plan
+the grammar admits parses and validates, even from a 135M-parameter model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aios.tools.registry import ToolSpec
+
+__all__ = ["joiner_schema", "plan_grammar"]
+
+MAX_STRING = 160  # strings are bounded: an unbounded string can eat the token budget
+MAX_ITEMS = 12
+
+_BASE = r"""
+ws ::= " "?
+char ::= [^"\\\x00-\x1f] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})
+integer ::= "-"? ([0-9] | [1-9] [0-9]{1,15})
+number ::= integer ("." [0-9]{1,12})? ([eE] [-+]? [0-9]{1,3})?
+boolean ::= "true" | "false"
+null ::= "null"
+path ::= ("." [a-zA-Z_] [a-zA-Z0-9_]{0,31} | "[" [0-9]{1,3} "]"){0,3}
+json-string ::= "\"" char{0,160} "\""
+json-value ::= json-string | number | boolean | null | json-array | json-object
+json-array ::= "[" ws (json-value (", " json-value){0,15})? ws "]"
+json-member ::= json-string ": " json-value
+json-object ::= "{" ws (json-member (", " json-member){0,15})? ws "}"
+"""
+
+
+def _lit(text: str) -> str:
+    return json.dumps(text)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.rules: dict[str, str] = {}
+
+    def add(self, name: str, body: str) -> str:
+        self.rules.setdefault(name, body)
+        return name
+
+    def value(self, schema: dict[str, Any], name: str, ref: str | None) -> str:
+        """A rule for a value of ``schema``; ``ref`` is the rule for allowed references."""
+        rule = self._plain(schema, name, ref)
+        return self.add(f"{name}-r", f"{rule} | {ref}") if ref else rule
+
+    def _plain(self, schema: dict[str, Any], name: str, ref: str | None) -> str:
+        if "const" in schema:
+            return self.add(name, _lit(json.dumps(schema["const"])))
+        if "enum" in schema:
+            return self.add(name, " | ".join(_lit(json.dumps(v)) for v in schema["enum"]))
+        alts = schema.get("anyOf") or schema.get("oneOf")
+        if alts:
+            parts = [self._plain(a, f"{name}-{i}", ref) for i, a in enumerate(alts)]
+            return self.add(name, " | ".join(parts))
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            parts = [self._plain({**schema, "type": t}, f"{name}-{t}", ref) for t in kind]
+            return self.add(name, " | ".join(parts))
+        if kind == "string":
+            lo = int(schema.get("minLength", 0))
+            hi = max(lo, min(int(schema.get("maxLength", MAX_STRING)), MAX_STRING))
+            return self.add(name, f'"\\"" char{{{lo},{hi}}} "\\""')
+        if kind in ("integer", "number", "boolean", "null"):
+            return kind
+        if kind == "array":
+            item = self.value(schema.get("items") or {}, f"{name}-item", ref)
+            hi = max(1, min(int(schema.get("maxItems", MAX_ITEMS)), MAX_ITEMS))
+            return self.add(name, f'"[" ({item} (", " {item}){{0,{hi - 1}}})? "]"')
+        if kind == "object" and schema.get("properties"):
+            return self.add(name, self._object(schema, name, ref))
+        return "json-value"
+
+    def _object(self, schema: dict[str, Any], name: str, ref: str | None) -> str:
+        props = schema["properties"]
+        required = set(schema.get("required", []))
+        fields = []
+        for key, sub in props.items():
+            v = self.value(sub, f"{name}-{_slug(key)}", ref)
+            fields.append((f'{_lit(json.dumps(key))} ": " {v}', key in required))
+        return '"{" ' + _sequence(fields, '", "') + ' "}"'
+
+    def render(self) -> str:
+        return "\n".join(f"{k} ::= {v}" for k, v in self.rules.items()) + _BASE
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower() or "x"
+
+
+def _sequence(items: list[tuple[str, bool]], sep: str) -> str:
+    """Items in order, separated by sep; optional ones may be left out."""
+    if not items:
+        return ""
+    required = [i for i, (_, req) in enumerate(items) if req]
+    if required:
+        # Everything before the first required item is optional and ends in a separator.
+        first = required[0]
+        out = [f"({body} {sep})?" for body, _ in items[:first]]
+        out.append(items[first][0])
+        for body, req in items[first + 1 :]:
+            out.append(f"{sep} {body}" if req else f"({sep} {body})?")
+        return " ".join(out)
+    alts = []
+    for i, (body, _) in enumerate(items):
+        rest = " ".join(f"({sep} {b})?" for b, _ in items[i + 1 :])
+        alts.append(f"{body} {rest}".strip())
+    return "(" + " | ".join(f"({a})" for a in alts) + ")?"
+
+
+def _call(b: _Builder, spec: ToolSpec, ref: str | None, line: int) -> str:
+    props = spec.parameters.get("properties", {})
+    required = set(spec.parameters.get("required", []))
+    args = []
+    for key, sub in props.items():
+        name = f"{_slug(spec.name)}-{_slug(key)}"
+        # with references visible, each value may also be one (lists: each item too)
+        v = b.value(sub, f"{name}-l{line}" if ref else name, ref)
+        args.append((f'"{key}=" {v}', key in required))
+    return b.add(
+        f"call-{_slug(spec.name)}-l{line}",
+        f'"{spec.name}(" {_sequence(args, chr(34) + ", " + chr(34))} ")"',
+    )
+
+
+def plan_grammar(
+    tools: list[ToolSpec],
+    *,
+    first_id: int = 1,
+    max_tasks: int = 12,
+    min_tasks: int = 1,
+    earlier_ids: list[int] | None = None,
+) -> str:
+    """The grammar of a plan whose tasks are numbered from ``first_id``."""
+    if not tools:
+        raise ValueError("a plan grammar needs at least one tool")
+    b = _Builder()
+    earlier = list(earlier_ids or [])
+    lines = []
+    for n in range(max_tasks):
+        task_id = first_id + n
+        visible = earlier + list(range(first_id, task_id))
+        ref = None
+        if visible:
+            ids = " | ".join(_lit(str(i)) for i in sorted(visible, reverse=True))
+            ref = b.add(f"ref-l{task_id}", f'"$" ({ids}) path')
+        calls = " | ".join(_call(b, spec, ref, task_id) for spec in tools)
+        lines.append(b.add(f"line-{task_id}", f'"{task_id}. " ({calls}) "\\n"'))
+    # line-1 (line-2 (line-3 ...)?)? with the first min_tasks lines mandatory
+    body = ""
+    for n in reversed(range(max_tasks)):
+        inner = f"{lines[n]} {body}".strip()
+        body = inner if n < min_tasks else f"({inner})?"
+    b.rules = {"root": f'{body} "join()"', **b.rules}
+    return b.render()
+
+
+def joiner_schema(*, can_replan: bool, answer_chars: int = 240) -> dict[str, Any]:
+    """The joiner's decision: finish with an answer, or replan with feedback."""
+    finish = {
+        "type": "object",
+        "properties": {
+            "thought": {"type": "string", "maxLength": 100},
+            "action": {"const": "finish"},
+            "answer": {"type": "string", "minLength": 1, "maxLength": answer_chars},
+        },
+        "required": ["thought", "action", "answer"],
+    }
+    if not can_replan:
+        return finish
+    replan = {
+        "type": "object",
+        "properties": {
+            "thought": {"type": "string", "maxLength": 100},
+            "action": {"const": "replan"},
+            "feedback": {"type": "string", "minLength": 1, "maxLength": 100},
+        },
+        "required": ["thought", "action", "feedback"],
+    }
+    return {"anyOf": [finish, replan]}

@@ -1,0 +1,251 @@
+"""Plans: tasks, typed references, and the plan language.
+
+A plan is one task per line, then ``join()``::
+
+    1. weather(city="Paris")
+    2. weather(city="Rome")
+    3. calculator(expression=$1.summary)
+    join()
+
+Argument values are JSON, or a reference ``$N`` to task N's output, optionally
+followed by a path (``$1.temp``, ``$2[0]``); references may also appear inside
+lists and objects. A reference is replaced by the referenced object itself, never
+by its string form. The parser is a small recursive-descent parser over this
+grammar (the same grammar the planner's output is constrained to).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aios.errors import BadRequest
+
+__all__ = [
+    "JOIN",
+    "PlanSyntaxError",
+    "Ref",
+    "Task",
+    "iter_refs",
+    "parse_line",
+    "parse_plan",
+    "render_value",
+]
+
+JOIN = "join()"
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INT = re.compile(r"\d+")
+
+
+class PlanSyntaxError(BadRequest):
+    code = "plan_syntax"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The output of task ``task``, or a part of it reached by ``path``."""
+
+    task: int
+    path: tuple[str | int, ...] = ()
+
+    def render(self) -> str:
+        return f"${self.task}" + "".join(
+            f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.path
+        )
+
+
+@dataclass
+class Task:
+    id: int
+    tool: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def deps(self) -> set[int]:
+        return {r.task for r in iter_refs(self.args)}
+
+    def render(self) -> str:
+        args = ", ".join(f"{k}={render_value(v)}" for k, v in self.args.items())
+        return f"{self.id}. {self.tool}({args})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "tool": self.tool,
+            "args": _jsonable_args(self.args),
+            "deps": sorted(self.deps),
+            "text": self.render(),
+        }
+
+
+def _jsonable_args(value: Any) -> Any:
+    if isinstance(value, Ref):
+        return {"$ref": value.task, "path": list(value.path)}
+    if isinstance(value, dict):
+        return {k: _jsonable_args(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable_args(v) for v in value]
+    return value
+
+
+def iter_refs(value: Any) -> list[Ref]:
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in iter_refs(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in iter_refs(v)]
+    return []
+
+
+def render_value(value: Any) -> str:
+    if isinstance(value, Ref):
+        return value.render()
+    if isinstance(value, list):
+        return "[" + ", ".join(render_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"{json.dumps(k)}: {render_value(v)}" for k, v in value.items()) + "}"
+        )
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.s = text
+        self.i = 0
+
+    def fail(self, what: str) -> PlanSyntaxError:
+        return PlanSyntaxError(
+            f"plan line {self.s!r}: {what} at column {self.i + 1}", line=self.s, column=self.i + 1
+        )
+
+    def ws(self) -> None:
+        while self.i < len(self.s) and self.s[self.i] in " \t":
+            self.i += 1
+
+    def expect(self, lit: str) -> None:
+        self.ws()
+        if not self.s.startswith(lit, self.i):
+            raise self.fail(f"expected {lit!r}")
+        self.i += len(lit)
+
+    def match(self, pattern: re.Pattern[str], what: str) -> str:
+        self.ws()
+        m = pattern.match(self.s, self.i)
+        if m is None:
+            raise self.fail(f"expected {what}")
+        self.i = m.end()
+        return m.group()
+
+    def peek(self) -> str:
+        self.ws()
+        return self.s[self.i] if self.i < len(self.s) else ""
+
+    def value(self, depth: int = 0) -> Any:
+        if depth > 20:
+            raise self.fail("values nested too deeply")
+        c = self.peek()
+        if c == "$":
+            self.i += 1
+            ref_id = int(self.match(_INT, "a task number after $"))
+            path: list[str | int] = []
+            while self.i < len(self.s) and self.s[self.i] in ".[":
+                if self.s[self.i] == ".":
+                    self.i += 1
+                    path.append(self.match(_NAME, "a field name"))
+                else:
+                    self.i += 1
+                    path.append(int(self.match(_INT, "an index")))
+                    self.expect("]")
+            return Ref(ref_id, tuple(path))
+        if c == '"':
+            try:
+                text, end = json.decoder.scanstring(self.s, self.i + 1)  # type: ignore[attr-defined]
+            except json.JSONDecodeError as exc:
+                raise self.fail(f"bad string ({exc.msg})") from None
+            self.i = end
+            return text
+        if c == "[":
+            self.i += 1
+            items: list[Any] = []
+            if self.peek() == "]":
+                self.i += 1
+                return items
+            while True:
+                items.append(self.value(depth + 1))
+                if self.peek() == ",":
+                    self.i += 1
+                    continue
+                self.expect("]")
+                return items
+        if c == "{":
+            self.i += 1
+            obj: dict[str, Any] = {}
+            if self.peek() == "}":
+                self.i += 1
+                return obj
+            while True:
+                key = self.value(depth + 1)
+                if not isinstance(key, str):
+                    raise self.fail("object keys must be strings")
+                self.expect(":")
+                obj[key] = self.value(depth + 1)
+                if self.peek() == ",":
+                    self.i += 1
+                    continue
+                self.expect("}")
+                return obj
+        for lit, val in (("true", True), ("false", False), ("null", None)):
+            if self.s.startswith(lit, self.i):
+                self.i += len(lit)
+                return val
+        num = self.match(_NUMBER, "a value")
+        return json.loads(num)
+
+    def task(self) -> Task:
+        task_id = int(self.match(_INT, "a task number"))
+        self.expect(".")
+        tool = self.match(_NAME, "a tool name")
+        self.expect("(")
+        args: dict[str, Any] = {}
+        if self.peek() != ")":
+            while True:
+                name = self.match(_NAME, "an argument name")
+                if name in args:
+                    raise self.fail(f"argument {name!r} given twice")
+                self.expect("=")
+                args[name] = self.value()
+                if self.peek() == ",":
+                    self.i += 1
+                    continue
+                break
+        self.expect(")")
+        self.ws()
+        if self.i != len(self.s):
+            raise self.fail("unexpected text after the call")
+        return Task(task_id, tool, args)
+
+
+def parse_line(line: str) -> Task | None:
+    """One plan line: a Task, or None for ``join()``."""
+    text = line.strip()
+    if text == JOIN:
+        return None
+    return _Parser(text).task()
+
+
+def parse_plan(text: str) -> tuple[list[Task], bool]:
+    """A whole plan: its tasks and whether it ended with join()."""
+    tasks: list[Task] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        task = parse_line(line)
+        if task is None:
+            return tasks, True
+        tasks.append(task)
+    return tasks, False

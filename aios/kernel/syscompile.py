@@ -1,0 +1,141 @@
+"""The ``compile`` syscall: answer a query with a parallel plan of tool calls."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aios.errors import BadRequest
+from aios.kernel.compiler.compiler import Compiler, Outcome
+from aios.kernel.systool import allowed_tool
+from aios.tools.registry import ToolSpec, external_spec
+
+if TYPE_CHECKING:
+    from aios.kernel.kernel import Kernel
+    from aios.kernel.syscalls import Call
+
+__all__ = ["CompileArgs", "CompileResult", "PlanExample"]
+
+
+class PlanExample(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(max_length=2000)
+    plan: str = Field(max_length=4000, description="numbered calls, one per line, then join()")
+
+
+class CompileArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(min_length=1, max_length=10_000)
+    tools: list[str | dict[str, Any]] | None = Field(
+        default=None,
+        max_length=64,
+        description="registered tool names, or OpenAI-style function schemas (dry_run only); "
+        "default: every tool the caller may call",
+    )
+    examples: list[PlanExample] = Field(default_factory=list, max_length=16)
+    dry_run: bool = False
+    max_replans: int = Field(default=2, ge=0)
+    deadline_s: float | None = Field(default=None, gt=0, le=3600)
+    model: str | None = None
+    stream: bool = False
+
+
+class CompileResult(BaseModel):
+    status: str = Field(description="ok | planned (dry run) | failed | deadline_exceeded")
+    answer: str | None
+    thought: str | None
+    error: dict[str, Any] | None
+    plans: list[dict[str, Any]]
+    tasks: list[dict[str, Any]]
+    replans: int
+    critical_path: dict[str, Any]
+    timings: dict[str, float]
+
+
+def _toolset(k: Kernel, call: Call, args: CompileArgs) -> list[ToolSpec]:
+    if args.tools is None:
+        caps = call.caller.caps
+        specs = [s for s in k.tools.specs() if caps is None or caps.allows_tool(s.name)]
+    else:
+        specs = [
+            allowed_tool(k, call, t) if isinstance(t, str) else external_spec(t) for t in args.tools
+        ]
+    names = [s.name for s in specs]
+    if not specs:
+        raise BadRequest("no tools to plan with")
+    if len(set(names)) != len(names):
+        raise BadRequest(f"tool names must be unique: {names}")
+    external = [s.name for s in specs if s.external]
+    if external and not args.dry_run:
+        raise BadRequest(
+            f"external tools {external} can only be planned: set dry_run", tools=external
+        )
+    return specs
+
+
+def _compiler(k: Kernel, call: Call, args: CompileArgs, on_event: Any = None) -> Compiler:
+    cfg = k.config.compiler
+    if args.max_replans > cfg.max_replans:
+        raise BadRequest(f"max_replans is at most {cfg.max_replans}")
+    return Compiler(
+        k,
+        call.caller,
+        _toolset(k, call, args),
+        model=args.model,
+        examples=[(e.question, e.plan) for e in args.examples],
+        max_replans=args.max_replans,
+        deadline_s=args.deadline_s or cfg.deadline_s,
+        dry_run=args.dry_run,
+        on_event=on_event,
+    )
+
+
+def _result(c: Compiler, out: Outcome) -> CompileResult:
+    tasks = (
+        [out.runs[i].to_dict(c.t0) for i in sorted(out.runs)]
+        if out.runs
+        else [t.to_dict() for t in out.planned]
+    )
+    if out.runs:
+        cp = c.critical_path(out)
+    else:
+        from aios.kernel.compiler.validate import critical_path
+
+        path, _ = critical_path(out.planned, {t.id: 1.0 for t in out.planned})
+        cp = {"tasks": path, "seconds": None}
+    return CompileResult(
+        status=out.status,
+        answer=out.answer,
+        thought=out.thought,
+        error=out.error,
+        plans=out.plans,
+        tasks=tasks,
+        replans=out.replans,
+        critical_path=cp,
+        timings=out.timings,
+    )
+
+
+async def compile_(k: Kernel, call: Call, args: CompileArgs) -> CompileResult:
+    """Plan and run tool calls in parallel to answer a query (LLMCompiler)."""
+    c = _compiler(k, call, args)
+    return _result(c, await c.run(args.query))
+
+
+async def compile_stream(k: Kernel, call: Call, args: CompileArgs) -> AsyncIterator[dict[str, Any]]:
+    """Events as the plan streams and runs, then ``{"type": "result"}``."""
+    queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+    c = _compiler(k, call, args, on_event=queue.put_nowait)
+    task = asyncio.ensure_future(c.run(args.query))
+    task.add_done_callback(lambda _: queue.put_nowait(None))
+    try:
+        while (event := await queue.get()) is not None:
+            yield event
+        out = await task
+    finally:
+        if not task.done():
+            task.cancel()
+    yield {"type": "result", "result": _result(c, out).model_dump(mode="json")}

@@ -1,0 +1,154 @@
+"""compile on the real bundled model: every plan valid, parallel runs, replans, kills."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from langchain_core.tools import tool
+
+from aios.config import Config
+from aios.kernel import ADMIN, Kernel, ProcessState
+
+pytestmark = pytest.mark.model
+
+PROMPTS = [
+    "What is 17 * 23 + 4?",
+    "What is the weather in Paris, London and Rome?",
+    "What time is it in Tokyo?",
+    "Search for the tallest building in the world.",
+    "How much is 2 to the power 16?",
+    "Compare the weather in Cairo and Oslo.",
+    "Who wrote Hamlet?",
+    "What is the square root of 1764?",
+    "Find news about electric cars and the weather in Berlin.",
+    "What time is it in New York and in Sydney?",
+    "Add 1234 and 5678, then divide by 2.",
+    "Is it warmer in Madrid or in Lisbon?",
+    "Search for the population of Canada.",
+    "What is 15 percent of 240?",
+    "Find a recipe for pancakes.",
+    "What is the weather in Mumbai, Delhi, Chennai and Kolkata?",
+    "How many seconds are in a day?",
+    "Search for the capital of Australia.",
+    "What is the current time in UTC?",
+    "What is 99 squared minus 1?",
+    "Look up the height of Mount Everest and the weather in Kathmandu.",
+    "What is the distance from the Earth to the Moon?",
+    "Compute (3 + 5) * (7 - 2).",
+    "What is the weather like in Reykjavik today?",
+    "Search for the best programming language.",
+    "What time is it in London, Paris and Moscow?",
+    "Convert 100 Fahrenheit to Celsius.",
+    "Find the weather in Toronto and search for hockey scores.",
+    "What is 1000 divided by 8?",
+    "Search for the author of War and Peace.",
+    "What is the weather in Nairobi and what time is it there?",
+]
+
+
+@tool
+async def weather(city: str) -> dict[str, Any]:
+    """Current weather in a city: temperature in Celsius and a summary."""
+    await asyncio.sleep(0.4)
+    return {"city": city, "temp_c": 10 + len(city), "summary": "clear"}
+
+
+@tool
+def search(query: str) -> str:
+    """Search the web; returns a short text."""
+    return f"Top result for {query!r}."
+
+
+@pytest.fixture
+async def k(config: Config) -> AsyncIterator[Kernel]:
+    async with Kernel(config) as kernel:
+        kernel.tools.register(weather)
+        kernel.tools.register(search)
+        yield kernel
+
+
+async def test_every_prompt_gets_a_valid_plan(k: Kernel) -> None:
+    assert len(PROMPTS) >= 30
+    tools = ["weather", "search", "calculator", "current_time"]
+    for prompt in PROMPTS:
+        res: Any = await k.syscall(
+            ADMIN, "compile", {"query": prompt, "tools": tools, "dry_run": True}
+        )
+        assert res.status == "planned", (prompt, res.error, res.plans)
+        assert res.tasks and all(t["tool"] in tools for t in res.tasks), (prompt, res.plans)
+        assert "error" not in res.plans[0], (prompt, res.plans)
+        ids = [t["id"] for t in res.tasks]
+        assert ids == list(range(1, len(ids) + 1))
+        assert all(d < t["id"] for t in res.tasks for d in t["deps"])
+
+
+async def test_fan_out_runs_in_parallel_end_to_end(k: Kernel) -> None:
+    res: Any = await k.syscall(
+        ADMIN,
+        "compile",
+        {
+            "query": "What is the weather in Paris, London and Rome?",
+            "tools": ["weather"],
+            "max_replans": 0,
+        },
+    )
+    assert res.status == "ok" and res.answer, (res.error, res.plans)
+    fetches = [t for t in res.tasks if t["tool"] == "weather" and t["status"] == "ok"]
+    assert len(fetches) >= 2, res.plans
+    assert max(t["started_s"] for t in fetches) < min(t["finished_s"] for t in fetches)
+    assert fetches[0]["result"]["summary"] == "clear"  # the tool's own object
+    assert res.timings["first_dispatch_0_s"] < res.timings["plan_0_done_s"]
+
+
+async def test_replan_after_a_failed_task_succeeds(k: Kernel) -> None:
+    failures = {"left": 1}
+
+    @tool
+    def lookup_stock(symbol: str) -> dict[str, Any]:
+        """Latest price of a stock symbol."""
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ConnectionError("quote service unavailable")
+        return {"symbol": symbol, "price": 123.4}
+
+    k.tools.register(lookup_stock)
+    res: Any = await k.syscall(
+        ADMIN,
+        "compile",
+        {"query": "What is the stock price of ACME?", "tools": ["lookup_stock"], "max_replans": 1},
+    )
+    statuses = [t["status"] for t in res.tasks]
+    assert res.replans == 1 and "error" in statuses and statuses[-1] == "ok", res.tasks
+    failed = next(t for t in res.tasks if t["status"] == "error")
+    assert "quote service unavailable" in failed["error"]["message"]
+    assert res.status == "ok" and res.answer
+
+
+async def test_kill_stops_a_running_compile(k: Kernel) -> None:
+    started = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    @tool
+    async def slow_report(topic: str) -> str:
+        """Write a report on a topic (slow)."""
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return topic
+
+    k.tools.register(slow_report)
+
+    async def agent(ctx: Any, task: str) -> Any:
+        return await ctx.compile(task, tools=["slow_report"])
+
+    proc = await k.spawn(agent, "Write a report on owls.")
+    await asyncio.wait_for(started.wait(), 60)
+    k.kill(proc.pid)
+    await asyncio.wait_for(cancelled.wait(), 2)
+    assert (await k.wait(proc.pid, 2)).state == ProcessState.KILLED
