@@ -6,7 +6,7 @@ import importlib
 import logging
 import sys
 
-ALL = ["inference", "preempt", "scheduler"]
+ALL = ["inference", "preempt", "scheduler", "executor", "compiler", "plans"]
 
 
 def main(argv: list[str]) -> int:

@@ -473,3 +473,23 @@ async def test_restart_marks_unfinished_processes_failed(tmp_path: Path) -> None
     async with Kernel(cfg, cores=[FakeCore(model="smollm2")]) as kernel:
         info = kernel.procs.get(pid)
     assert info.state == ProcessState.FAILED and info.error == "daemon restarted"
+
+
+@pytest.mark.model
+async def test_stream_closed_early_is_cancelled_and_accounted(kernel: Kernel) -> None:
+    events = kernel.syscall_stream(
+        ADMIN,
+        "llm.chat",
+        {"messages": [{"role": "user", "content": "Write a long story."}], "max_tokens": 500},
+    )
+    n = 0
+    async for ev in events:
+        n += ev["type"] == "token"
+        if n == 5:
+            break
+    await events.aclose()
+    row = kernel.store.list_syscalls(name="llm.chat")[-1]
+    assert row.status == "cancelled"
+    assert 5 <= row.completion_tokens < 100 and row.run_s > 0 and row.prompt_tokens > 0
+    res: Any = await kernel.syscall(ADMIN, "llm.chat", {"messages": MSG, "max_tokens": 3})
+    assert res.completion_tokens > 0  # the core was freed

@@ -238,8 +238,12 @@ class Kernel:
                 res = await entry.handler(self, call, req)
                 yield {"type": "result", "result": res.model_dump(mode="json")}
                 return
-            async for event in entry.stream(self, call, req):
-                yield event
+            events = entry.stream(self, call, req)
+            try:
+                async for event in events:
+                    yield event
+            finally:  # a consumer that stops early closes the handler before the audit
+                await events.aclose()  # type: ignore[attr-defined]
 
     @asynccontextmanager
     async def _syscall_scope(self, call: Call) -> AsyncIterator[None]:
@@ -251,7 +255,7 @@ class Kernel:
         except AiosError as exc:
             status, err = ("cancelled" if isinstance(exc, Cancelled) else "error"), exc
             raise
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):  # killed, or a stream let go
             status, err = "cancelled", Cancelled("cancelled")
             raise
         except Exception as exc:

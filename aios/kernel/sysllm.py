@@ -8,13 +8,14 @@ process between READY and RUNNING and feed the stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aios.errors import BadRequest, NotFound, PermissionDenied, TooLarge
+from aios.errors import AiosError, BadRequest, NotFound, PermissionDenied, TooLarge
 from aios.kernel.llm.request import Event, GenParams, LLMRequest, LLMResult
 
 if TYPE_CHECKING:
@@ -154,11 +155,16 @@ async def run_request(
         proc.llm_queued += 1
         proc.inflight.add(req)
         k.procs.refresh(proc)
+    # shield: a cancelled caller must not cancel the request's future under the
+    # worker's feet; the request is cancelled through the scheduler instead.
+    done = asyncio.wrap_future(req.future)
     try:
         k.scheduler.submit(req)
-        return await asyncio.wrap_future(req.future)
+        return await asyncio.shield(done)
     except asyncio.CancelledError:
-        k.scheduler.cancel(req)  # the caller went away: free the core at the next token
+        k.scheduler.cancel(req)  # the caller went away: free the core at the next token,
+        with contextlib.suppress(BaseException):  # and account for what it did till then
+            await asyncio.wait_for(asyncio.shield(done), 5)
         raise
     finally:
         _account(call, req)
@@ -223,8 +229,10 @@ async def chat_stream(k: Kernel, call: Call, args: ChatArgs) -> AsyncIterator[di
             yield {"type": "token", "text": piece}
         res = await task
     finally:
-        if not task.done():  # the consumer stopped reading: cancel the generation
-            task.cancel()
+        if not task.done():  # the consumer stopped reading: cancel the generation,
+            task.cancel()  # and let it finish its accounting before the audit row
+            with contextlib.suppress(asyncio.CancelledError, AiosError):
+                await task
     yield {"type": "result", "result": _result(req, res, args.json_schema).model_dump()}
 
 

@@ -10,10 +10,11 @@ and a global deadline bound the whole run; ``cancel`` stops what is in flight.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -37,7 +38,11 @@ class TaskStatus(StrEnum):
 
     @property
     def terminal(self) -> bool:
-        return self not in (TaskStatus.PENDING, TaskStatus.RUNNING)
+        return self not in _LIVE
+
+
+_OK, _PENDING, _RUNNING = TaskStatus.OK, TaskStatus.PENDING, TaskStatus.RUNNING
+_LIVE = frozenset({_PENDING, _RUNNING})
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class ToolPolicy:
     string_params: frozenset[str] = frozenset()  # references into these become text
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TaskRun:
     task: Task
     status: TaskStatus = TaskStatus.PENDING
@@ -57,8 +62,9 @@ class TaskRun:
     started_at: float | None = None
     finished_at: float | None = None
     attempts: int = 0
+    timed_out: bool = False
     reused_from: int | None = None  # the same call made earlier: its result, not a rerun
-    waiting: set[int] = field(default_factory=set)
+    inputs_left: int = 0  # referenced tasks not finished yet
 
     @property
     def duration(self) -> float:
@@ -91,6 +97,9 @@ def _jsonable(value: Any) -> Any:
         return repr(value)
 
 
+_DEFAULT_POLICY = ToolPolicy()
+
+
 class Executor:
     def __init__(
         self,
@@ -119,7 +128,11 @@ class Executor:
         self._closed = False
         self._done = asyncio.Event()
         self._loop = asyncio.get_running_loop()
-        self._timer = (
+        self._timeouts: list[tuple[float, int, TaskRun, int, asyncio.Task[None]]] = []
+        self._seq = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._deadline_timer = (
             self._loop.call_at(self._loop.time() + (deadline - time.monotonic()), self._expire)
             if deadline is not None
             else None
@@ -138,10 +151,12 @@ class Executor:
             up = self.runs.get(dep) or self.prior.get(dep)
             if up is None:
                 failed = failed or f"task {dep} does not exist"
-            elif up.status.terminal and up.status != TaskStatus.OK:
+            elif up.status is _OK:
+                continue
+            elif up.status not in _LIVE:
                 failed = failed or f"task {dep} {up.status.value}"
-            elif not up.status.terminal:
-                run.waiting.add(dep)
+            else:
+                run.inputs_left += 1
                 self._dependents.setdefault(dep, []).append(run)
         if failed:
             self._finish(
@@ -151,7 +166,7 @@ class Executor:
             )
         elif self._deadline is not None and time.monotonic() >= self._deadline:
             self._finish(run, TaskStatus.CANCELLED, error=_deadline_error())
-        elif not run.waiting:
+        elif not run.inputs_left:
             self._start(run)
         return run
 
@@ -179,8 +194,10 @@ class Executor:
     async def wait(self) -> dict[int, TaskRun]:
         self.close()
         await self._done.wait()
-        if self._timer is not None:
-            self._timer.cancel()
+        for timer in (self._timer, self._deadline_timer):
+            if timer is not None:
+                timer.cancel()
+        self._timeouts.clear()
         return self.runs
 
     def cancel(self, error: dict[str, Any] | None = None) -> None:
@@ -205,67 +222,107 @@ class Executor:
 
     async def _execute(self, run: TaskRun) -> None:
         task = run.task
-        policy = self._policies.get(task.tool, ToolPolicy())
-        try:
-            args = {k: self._resolve(v, k in policy.string_params) for k, v in task.args.items()}
-        except LookupError as exc:
-            self._finish(run, TaskStatus.ERROR, error={"code": "bad_ref", "message": str(exc)})
-            return
-        try:
-            await self._attempts(run, args, policy)
-        except asyncio.CancelledError:
-            if not run.status.terminal:
-                err = (
-                    _deadline_error()
-                    if self._expired()
-                    else {"code": "cancelled", "message": "cancelled"}
-                )
-                self._finish(run, TaskStatus.CANCELLED, error=err)
-            raise
-        except Exception as exc:  # an invoke bug: report it, never hang
-            self._finish(
-                run,
-                TaskStatus.ERROR,
-                error={"code": "internal", "message": f"{type(exc).__name__}: {exc}"},
-            )
-
-    async def _attempts(self, run: TaskRun, args: dict[str, Any], policy: ToolPolicy) -> None:
-        task = run.task
+        policy = self._policies.get(task.tool, _DEFAULT_POLICY)
+        args = task.args
+        if task.deps:
+            try:
+                args = {k: self._resolve(v, k in policy.string_params) for k, v in args.items()}
+            except LookupError as exc:
+                self._finish(run, TaskStatus.ERROR, error={"code": "bad_ref", "message": str(exc)})
+                return
         timeout = policy.timeout_s or self._task_timeout
+        me = asyncio.current_task()
+        assert me is not None
         while True:
             run.attempts += 1
             limit = timeout
             if self._deadline is not None:
-                limit = min(limit, self._deadline - time.monotonic())
+                limit = max(0.0, min(limit, self._deadline - time.monotonic()))
+            run.timed_out = False
+            self._arm(run, me, limit)
             try:
-                async with asyncio.timeout(max(limit, 0.0)):
-                    result = await self._invoke(task, args)
-            except (AiosError, TimeoutError) as exc:
-                err = (
-                    exc
-                    if isinstance(exc, AiosError)
-                    else DeadlineExceeded(
-                        f"task {task.id} ({task.tool}) timed out after {limit:.3g}s"
-                    )
+                result = await self._invoke(task, args)
+            except asyncio.CancelledError:
+                if not run.timed_out:  # killed, or the deadline: stop here
+                    if not run.status.terminal:
+                        why = (
+                            _deadline_error()
+                            if self._expired()
+                            else {"code": "cancelled", "message": "cancelled"}
+                        )
+                        self._finish(run, TaskStatus.CANCELLED, error=why)
+                    raise
+                me.uncancel()
+                err: AiosError = DeadlineExceeded(
+                    f"task {task.id} ({task.tool}) timed out after {limit:.3g}s"
                 )
-                transient = isinstance(err, (ToolError, DeadlineExceeded, Unavailable))
-                if (
-                    policy.retryable
-                    and transient
-                    and run.attempts <= self._retries
-                    and not self._expired()
-                ):
-                    await asyncio.sleep(self._backoff * 2 ** (run.attempts - 1))
-                    continue
-                self._finish(run, TaskStatus.ERROR, error=err.to_dict())
+            except AiosError as exc:
+                err = exc
+            except Exception as exc:  # an invoke bug: report it, never hang
+                self._finish(
+                    run,
+                    TaskStatus.ERROR,
+                    error={"code": "internal", "message": f"{type(exc).__name__}: {exc}"},
+                )
                 return
-            self._finish(run, TaskStatus.OK, result=result)
+            else:
+                self._finish(run, TaskStatus.OK, result=result)
+                return
+            transient = isinstance(err, (ToolError, DeadlineExceeded, Unavailable))
+            if (
+                policy.retryable
+                and transient
+                and run.attempts <= self._retries
+                and not self._expired()
+            ):
+                try:
+                    await asyncio.sleep(self._backoff * 2 ** (run.attempts - 1))
+                except asyncio.CancelledError:
+                    if not run.status.terminal:
+                        self._finish(
+                            run,
+                            TaskStatus.CANCELLED,
+                            error={"code": "cancelled", "message": "cancelled"},
+                        )
+                    raise
+                continue
+            self._finish(run, TaskStatus.ERROR, error=err.to_dict())
             return
+
+    # Timeouts: one heap and one loop timer for the earliest deadline, instead of a
+    # timer (or an asyncio.timeout scope) per task: plans can have thousands of tasks.
+    # Entries of finished attempts are dropped lazily when they come up.
+
+    def _arm(self, run: TaskRun, task: asyncio.Task[None], limit: float) -> None:
+        when = self._loop.time() + limit
+        self._seq += 1
+        heapq.heappush(self._timeouts, (when, self._seq, run, run.attempts, task))
+        if self._timer_at is None or when < self._timer_at:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer_at = when
+            self._timer = self._loop.call_at(when, self._fire)
+
+    def _fire(self) -> None:
+        now = self._loop.time()
+        heap = self._timeouts
+        while heap and heap[0][0] <= now:
+            _, _, run, attempt, task = heapq.heappop(heap)
+            if run.status == TaskStatus.RUNNING and run.attempts == attempt and not task.done():
+                run.timed_out = True
+                task.cancel()
+        while heap and heap[0][2].status != TaskStatus.RUNNING:
+            heapq.heappop(heap)  # finished: nothing to time out
+        self._timer = None
+        self._timer_at = None
+        if heap:
+            self._timer_at = heap[0][0]
+            self._timer = self._loop.call_at(self._timer_at, self._fire)
 
     def _resolve(self, value: Any, as_text: bool) -> Any:
         if isinstance(value, Ref):
             up = self.runs.get(value.task) or self.prior.get(value.task)
-            if up is None or up.status != TaskStatus.OK:
+            if up is None or up.status is not _OK:
                 raise LookupError(f"${value.task} has no result")
             out = up.result
             for step in value.path:
@@ -292,7 +349,7 @@ class Executor:
         result: Any = None,
         error: dict[str, Any] | None = None,
     ) -> None:
-        if run.status.terminal:
+        if run.status not in _LIVE:
             return
         run.status, run.result, run.error = status, result, error
         run.finished_at = time.monotonic()
@@ -300,8 +357,8 @@ class Executor:
         self._open -= 1
         self._emit("finished", run)
         for dep in self._dependents.pop(run.task.id, []):
-            dep.waiting.discard(run.task.id)
-            if status != TaskStatus.OK:
+            dep.inputs_left -= 1
+            if status is not _OK:
                 self._finish(
                     dep,
                     TaskStatus.UPSTREAM_FAILED,
@@ -310,7 +367,7 @@ class Executor:
                         "message": f"task {run.task.id} ({run.task.tool}) {status.value}",
                     },
                 )
-            elif not dep.waiting and dep.status == TaskStatus.PENDING:
+            elif not dep.inputs_left and dep.status is _PENDING:
                 self._start(dep)
         self._check_done()
 
@@ -326,7 +383,7 @@ class Executor:
 
     def _emit(self, kind: str, run: TaskRun) -> None:
         if self._on_event is not None:
-            self._on_event(kind, run)
+            self._on_event(kind, run)  # pragma: no branch
 
 
 def _deadline_error() -> dict[str, Any]:

@@ -16,6 +16,7 @@ grammar (the same grammar the planner's output is constrained to).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -63,9 +64,10 @@ class Task:
     tool: str
     args: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def deps(self) -> set[int]:
-        return {r.task for r in iter_refs(self.args)}
+    @functools.cached_property
+    def deps(self) -> frozenset[int]:
+        """The tasks this one reads (args are not changed after parsing)."""
+        return frozenset(r.task for r in iter_refs(self.args))
 
     def render(self) -> str:
         args = ", ".join(f"{k}={render_value(v)}" for k, v in self.args.items())

@@ -90,19 +90,21 @@ class CoreWorker:
         req.notify(Event.STARTED, self.core.name)
         t0 = time.monotonic()
         outcome = Outcome.DONE
+        error: AiosError | None = None
         try:
             if req.cancelled:
                 raise Cancelled("request cancelled")
             outcome = self.core.run(req, lambda n: self.scheduler.should_yield(self, req, n))
         except AiosError as exc:
-            req.fail(exc)
+            error = exc
         except Exception as exc:  # an engine bug must not kill the worker
             log.exception("core %s failed on request %d", self.core.name, req.id)
-            req.fail(AiosError(f"core {self.core.name} failed: {exc}"))
-        finally:
-            dt = time.monotonic() - t0
-            req.run_s += dt
-            self.busy_s += dt
+            error = AiosError(f"core {self.core.name} failed: {exc}")
+        dt = time.monotonic() - t0
+        req.run_s += dt  # accounted before the caller can see the outcome
+        self.busy_s += dt
+        if error is not None:
+            req.fail(error)
         if outcome is Outcome.DONE and not req.done:
             req.finish(req.finish_reason or "stop")
         if outcome is Outcome.PREEMPTED and not req.done:

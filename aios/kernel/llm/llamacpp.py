@@ -295,10 +295,18 @@ class LlamaCppCore(Core):
         seq.slot = None
         free = [s for s in self._slots if s.owner is None or s.owner.req.done]
         if free:
+            slot = min(free, key=lambda s: s.used_at)  # least recently used
             if seq.saved is None:
-                slot = max(free, key=lambda s: (_common_prefix(s.tokens, seq.tokens), -s.used_at))
-            else:
-                slot = min(free, key=lambda s: s.used_at)
+                # Reuse a cached prefix only where it keeps at least half of what the
+                # slot holds: a shared chat-template header is not worth evicting a
+                # whole other conversation for (llama.cpp's server does the same).
+                scored = [
+                    (n, -s.used_at, s)
+                    for s in free
+                    if (n := _common_prefix(s.tokens, seq.tokens)) * 2 >= len(s.tokens)
+                ]
+                if scored:
+                    slot = max(scored, key=lambda x: (x[0], x[1]))[2]
         else:
             slot = min(self._slots, key=lambda s: s.used_at)
             assert slot.owner is not None
