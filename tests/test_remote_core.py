@@ -150,3 +150,16 @@ async def test_unreachable_server_is_a_clear_error_after_retries(tmp_path: Path)
         with pytest.raises(Unavailable, match="failed"):
             await k.syscall(ADMIN, "llm.chat", {"messages": MSG, "max_tokens": 4})
         assert time.monotonic() - t0 < 10
+
+
+async def test_compile_plans_through_a_remote_grammar_core(tmp_path: Path, server: str) -> None:
+    async with Kernel(remote_config(tmp_path, server)) as k:
+        res: Any = await k.syscall(
+            ADMIN,
+            "compile",
+            {"query": "What is 12 * 12 and 7 * 8?", "tools": ["calculator"], "max_replans": 0},
+        )
+    assert res.status == "ok", (res.error, res.plans)
+    assert res.tasks and all(t["status"] == "ok" for t in res.tasks)
+    assert all(isinstance(t["result"], (int, float)) for t in res.tasks)
+    assert res.plans[0]["text"].startswith("1. calculator(expression=")  # the grammar held

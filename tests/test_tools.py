@@ -195,3 +195,41 @@ async def test_tool_call_with_bad_args_or_unknown_tool(tmp_path: Path) -> None:
             await k.syscall(
                 ADMIN, "tool.call", {"name": "calculator", "args": {"expression": "1/0"}}
             )
+
+
+async def test_http_get_only_reaches_allowed_hosts(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    from aios.config import HttpToolConfig
+    from aios.tools.builtin.http import make_http_get
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = b"hello " * 100
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        get = make_http_get(HttpToolConfig(enabled=True, allow_hosts=["127.0.0.1"], max_bytes=50))
+        out = await get.ainvoke({"url": f"http://127.0.0.1:{srv.server_port}/x"})
+        assert out["status"] == 200 and out["truncated"] and len(out["text"]) == 50
+        with pytest.raises(ValueError, match="not allowed"):
+            await get.ainvoke({"url": f"http://localhost:{srv.server_port}/x"})
+        with pytest.raises(ValueError, match="only http"):
+            await get.ainvoke({"url": "file:///etc/passwd"})
+    finally:
+        srv.shutdown()
+
+
+async def test_http_get_is_off_unless_configured(tmp_path: Path) -> None:
+    async with kernel(tmp_path) as k:
+        assert "http_get" not in k.tools.names() and "shell" in k.tools.names()
