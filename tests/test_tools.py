@@ -205,7 +205,7 @@ async def test_http_get_only_reaches_allowed_hosts(tmp_path: Path) -> None:
     from aios.tools.builtin.http import make_http_get
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = b"hello " * 100
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
