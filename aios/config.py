@@ -25,6 +25,7 @@ from aios.errors import ConfigError
 __all__ = [
     "CompilerConfig",
     "Config",
+    "FsConfig",
     "LLMConfig",
     "LlamaCppCoreConfig",
     "OpenAICoreConfig",
@@ -170,6 +171,29 @@ class CompilerConfig(_Section):
     retries: int = Field(default=2, ge=0, le=10, description="retries of retryable tools")
 
 
+class ChromaConfig(_Section):
+    mode: Literal["embedded", "http"] = "embedded"
+    path: Path | None = Field(default=None, description="embedded: default <data_dir>/chroma")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    collection: str = Field(default="lsfs_chunks", min_length=3)
+
+
+class FsConfig(_Section):
+    enabled: bool = True
+    mount: Path | None = Field(default=None, description="default: <data_dir>/files")
+    chroma: ChromaConfig = Field(default_factory=ChromaConfig)
+    embedding_path: Path | None = Field(
+        default=None, description="sentence-transformers model dir; default: the bundled MiniLM"
+    )
+    chunk_tokens: int = Field(default=200, ge=16, le=250)
+    chunk_overlap: int = Field(default=40, ge=0, le=128)
+    max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    watch: bool = Field(default=True, description="notice edits made outside aios")
+    link_ttl_s: float = Field(default=3600.0, gt=0, le=30 * 86400)
+    summary_chars: int = Field(default=6000, ge=100, description="text given to summarize")
+
+
 class Config(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AIOS_",
@@ -194,6 +218,7 @@ class Config(BaseSettings):
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     tools: ToolsConfig = Field(default_factory=ToolsConfig)
     compiler: CompilerConfig = Field(default_factory=CompilerConfig)
+    fs: FsConfig = Field(default_factory=FsConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from aios.config import Config, load_config
+from aios.fs.embed import Embedder
 from aios.kernel import Kernel
 
 
@@ -36,8 +37,14 @@ def config(tmp_path: Path) -> Config:
     return make_config(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real embedding model, loaded once for the whole run (it takes seconds)."""
+    return Embedder()
+
+
 @pytest.fixture
-async def kernel(config: Config) -> AsyncIterator[Kernel]:
+async def kernel(config: Config, embedder: Embedder) -> AsyncIterator[Kernel]:
     """A kernel on the real bundled model."""
-    async with Kernel(config) as k:
+    async with Kernel(config, embedder=embedder) as k:
         yield k

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -15,13 +16,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aios import __version__
-from aios.errors import AiosError, BadRequest, TooLarge, Unauthorized
+from aios.errors import AiosError, BadRequest, NotFound, TooLarge, Unauthorized
 from aios.kernel.caps import ADMIN, Caller
 from aios.kernel.kernel import Kernel
 
@@ -117,6 +118,23 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
     @app.get("/v1/health")
     async def health() -> dict[str, Any]:
         return kernel.health()
+
+    @app.get("/v1/links/{token}", response_class=Response)
+    async def link(token: str) -> Response:
+        """A shared file: the token is the credential (unguessable, expiring)."""
+        if kernel.fs is None or len(token) > 100:
+            raise NotFound("no such link")
+        data, mime, name = await asyncio.to_thread(kernel.fs.open_link, token)
+        safe = "".join(c for c in name if c.isalnum() or c in "._- ") or "file"
+        return Response(
+            data,
+            media_type=mime,
+            headers={
+                "Content-Disposition": f'inline; filename="{safe}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     @app.post("/v1/syscall")
     async def syscall(body: SyscallBody, request: Request) -> Any:

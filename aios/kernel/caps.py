@@ -18,6 +18,7 @@ _DEFAULT_SYSCALLS = [
     "llm.*",
     "tool.*",
     "compile",
+    "fs.*",
     "proc.spawn",
     "proc.list",
     "proc.get",
@@ -34,8 +35,12 @@ class Capabilities(BaseModel):
     syscalls: list[str] = Field(default_factory=lambda: list(_DEFAULT_SYSCALLS))
     models: list[str] = Field(default_factory=lambda: ["*"])
     tools: list[str] = Field(default_factory=lambda: ["*"])
-    fs_read: list[str] = Field(default_factory=list, description="LSFS path prefixes")
-    fs_write: list[str] = Field(default_factory=list, description="LSFS path prefixes")
+    fs_read: list[str] = Field(
+        default_factory=lambda: ["/"], description='LSFS folders it may read ("/": all)'
+    )
+    fs_write: list[str] = Field(
+        default_factory=lambda: ["/"], description='LSFS folders it may write ("/": all)'
+    )
     proc_admin: bool = Field(
         default=False, description="may see and kill processes other than its own descendants"
     )
@@ -77,8 +82,8 @@ def _covered(pattern: str, parents: list[str]) -> bool:
 
 
 def _prefix_covered(path: str, parents: list[str]) -> bool:
-    path = path.rstrip("/") + "/"
-    return any(path.startswith(p.rstrip("/") + "/") or p in ("", "/") for p in parents)
+    path = path.strip("/")
+    return any((q := p.strip("/")) == "" or path == q or path.startswith(q + "/") for p in parents)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ from aios.errors import (
     PermissionDenied,
     Unavailable,
 )
+from aios.fs.embed import Embedder
+from aios.fs.fs import LSFS
+from aios.fs.monitor import watch
+from aios.fs.tools import register_fs_tools
 from aios.kernel.caps import ADMIN, Caller, Capabilities
 from aios.kernel.llm import Core, CoreWorker, build_cores
 from aios.kernel.process import Process, ProcessInfo, ProcessState, ProcessTable
@@ -56,6 +60,7 @@ class Kernel:
         *,
         cores: list[Core] | None = None,
         agents: AgentRegistry | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.config = config
         self.store = Store(config.resolved_database_url)
@@ -70,6 +75,12 @@ class Kernel:
             threads=config.tools.threads, default_timeout_s=config.tools.default_timeout_s
         )
         register_builtin_tools(self.tools, config.tools, str(config.data_dir / "sandbox"))
+        self.fs: LSFS | None = None
+        if config.fs.enabled:
+            self.fs = LSFS(config.fs, self.store.engine, config.data_dir, embedder)
+            register_fs_tools(self.tools, self)
+        self._fs_stop = asyncio.Event()
+        self._fs_watch: asyncio.Task[None] | None = None
         self.agents = agents or AgentRegistry.discover()
         self.started_at: float | None = None
         self._accepting = False
@@ -88,12 +99,17 @@ class Kernel:
                 "marked %d processes left by the previous daemon FAILED: %s", len(failed), failed
             )
         try:
+            if self.fs is not None:
+                await asyncio.to_thread(self.fs.start)  # reconcile disk, database, vectors
+                if self.config.fs.watch:
+                    self._fs_watch = asyncio.create_task(watch(self.fs, self._fs_stop))
             for core in self.cores:
                 # Loading blocks (it reads the model); keep the loop responsive.
                 await asyncio.to_thread(core.load)
                 self._loaded.append(core)
         except BaseException:
             self._closed = True
+            await self._stop_fs()
             await self._close_cores()
             self.store.close()
             raise
@@ -149,9 +165,18 @@ class Kernel:
             await asyncio.to_thread(w.join, 30)
         self.workers.clear()
         await self._close_cores()
+        await self._stop_fs()
         self.tools.close()
         self.store.close()
         log.info("kernel stopped")
+
+    async def _stop_fs(self) -> None:
+        self._fs_stop.set()
+        if self._fs_watch is not None:
+            with suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._fs_watch, 5)
+        if self.fs is not None:
+            await asyncio.to_thread(self.fs.close)
 
     async def _close_cores(self) -> None:
         for core in self._loaded:

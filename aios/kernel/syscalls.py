@@ -108,7 +108,10 @@ def entry(
 
 def builtin_syscalls() -> list[Syscall]:
     """The kernel's own table: one line per syscall, naming its handler."""
-    from aios.kernel import syscompile, sysllm, sysproc, systool
+    from aios.kernel import syscompile, sysfs, sysfs_semantic, sysllm, sysproc, systool
+
+    fs = sysfs
+    sem = sysfs_semantic
 
     return [
         entry("llm.chat", sysllm.chat, stream=sysllm.chat_stream),
@@ -116,6 +119,27 @@ def builtin_syscalls() -> list[Syscall]:
         entry("tool.list", systool.tool_list),
         entry("tool.call", systool.tool_call),
         entry("compile", syscompile.compile_, stream=syscompile.compile_stream),
+        entry("fs.create", fs.create),
+        entry("fs.write", fs.write),
+        entry("fs.append", fs.append),
+        entry("fs.read", fs.read),
+        entry("fs.delete", fs.delete),
+        entry("fs.mkdir", fs.mkdir),
+        entry("fs.ls", fs.ls),
+        entry("fs.stat", fs.stat),
+        entry("fs.mv", fs.mv),
+        entry("fs.lock", fs.lock),
+        entry("fs.unlock", fs.unlock),
+        entry("fs.history", fs.history),
+        entry("fs.rollback", fs.rollback),
+        entry("fs.diff", fs.diff),
+        entry("fs.join", fs.join),
+        entry("fs.retrieve", sem.retrieve),
+        entry("fs.group_by", sem.group_by),
+        entry("fs.summarize", sem.summarize),
+        entry("fs.change_summary", sem.change_summary),
+        entry("fs.link", sem.link),
+        entry("fs.index_status", sem.index_status),
         entry("proc.spawn", sysproc.spawn),
         entry("proc.list", sysproc.list_),
         entry("proc.get", sysproc.get),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from aios.errors import PermissionDenied
+from aios.tools.context import current_caller
 
 if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
@@ -65,6 +66,7 @@ async def tool_call(k: Kernel, call: Call, args: ToolCallArgs) -> ToolCallResult
     k.tools.validate_args(spec, args.args)
     t0 = time.monotonic()
     call.started_at = time.time()
+    token = current_caller.set(call.caller)  # tools that call back act as this caller
     try:
         if call.proc is not None:
             async with k.io_wait(call.proc, "tool"):
@@ -72,6 +74,7 @@ async def tool_call(k: Kernel, call: Call, args: ToolCallArgs) -> ToolCallResult
         else:
             result = await k.tools.invoke(spec, args.args, args.timeout_s)
     finally:
+        current_caller.reset(token)
         call.run_s = time.monotonic() - t0
         call.core = f"tool:{spec.name}"
     return ToolCallResult(name=spec.name, result=result, duration_s=call.run_s)

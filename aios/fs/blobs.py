@@ -1,0 +1,57 @@
+"""Content-addressed storage of file versions: each distinct content is stored once,
+named by its sha256, written atomically (temporary file, fsync, rename)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["BlobStore", "atomic_write", "sha256"]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".aios-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself must survive a crash
+    finally:
+        os.close(dir_fd)
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, digest: str) -> Path:
+        return self.root / digest[:2] / digest[2:]
+
+    def put(self, data: bytes) -> str:
+        digest = sha256(data)
+        p = self.path(digest)
+        if not p.exists():
+            atomic_write(p, data)
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        return self.path(digest).read_bytes()
+
+    def has(self, digest: str) -> bool:
+        return self.path(digest).exists()

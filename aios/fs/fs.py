@@ -1,0 +1,514 @@
+"""LSFS: the semantic file system service (storage, versions, locks, links).
+
+Files live as ordinary files under the mount root; every content a file ever had
+is a content-addressed blob; metadata and history are rows in the kernel's
+database, which is the source of truth. A write stores the blob, replaces the
+file atomically and commits its version row, in that order, so an acknowledged
+write survives a crash and a crash before the commit leaves a change that
+``reconcile`` records. Mutations are serialised by one lock (they are short);
+reads run concurrently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from aios.config import FsConfig
+from aios.errors import BadRequest, Conflict, NotFound, TooLarge
+from aios.fs.blobs import BlobStore, atomic_write, sha256
+from aios.fs.embed import Embedder
+from aios.fs.extract import guess_mime
+from aios.fs.index import Indexer
+from aios.fs.models import ChunkRow, FileRow, LinkRow, VersionRow, create_tables
+from aios.fs.paths import Paths, parent_of
+from aios.fs.vectors import VectorIndex
+
+__all__ = ["LSFS"]
+
+log = logging.getLogger(__name__)
+
+
+def info(row: FileRow) -> dict[str, Any]:
+    return {
+        "path": row.path,
+        "kind": row.kind,
+        "size": row.size,
+        "version": row.version,
+        "sha256": row.sha256,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "locked": row.locked,
+        "mime": row.mime,
+        "index_state": row.index_state,
+        "indexed": row.index_state == "indexed" and row.indexed_sha == row.sha256,
+        "index_note": row.index_note,
+    }
+
+
+class LSFS:
+    def __init__(
+        self, cfg: FsConfig, engine: Engine, data_dir: Path, embedder: Embedder | None = None
+    ) -> None:
+        self.cfg = cfg
+        self.paths = Paths(cfg.mount or data_dir / "files")
+        self.blobs = BlobStore(data_dir / "blobs")
+        create_tables(engine)
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.embedder = embedder or Embedder(cfg.embedding_path)
+        self.vectors = VectorIndex(cfg.chroma, data_dir / "chroma")
+        self.indexer = Indexer(
+            self.sessions,
+            self.blobs,
+            self.embedder,
+            self.vectors,
+            chunk_tokens=cfg.chunk_tokens,
+            overlap=cfg.chunk_overlap,
+        )
+        self.lock = threading.RLock()
+
+    def start(self) -> None:
+        from aios.fs.reconcile import reconcile
+
+        report = reconcile(self)
+        log.info("lsfs: reconciled %s", report)
+        self.indexer.start()
+
+    def close(self) -> None:
+        self.indexer.stop()
+
+    # -- lookups -------------------------------------------------------------------
+
+    @contextmanager
+    def tx(self) -> Iterator[Session]:
+        with self.sessions() as s, s.begin():
+            yield s
+
+    @staticmethod
+    def live(s: Session, path: str) -> FileRow | None:
+        return s.scalars(
+            select(FileRow).where(FileRow.path == path, FileRow.deleted.is_(False))
+        ).first()
+
+    def require(self, s: Session, path: str, kind: str | None = None) -> FileRow:
+        row = self.live(s, path)
+        if row is None:
+            raise NotFound(f"no such file or folder: {path!r}", path=path)
+        if kind is not None and row.kind != kind:
+            raise BadRequest(f"{path!r} is a {row.kind}, not a {kind}", path=path)
+        return row
+
+    def _children(self, s: Session, path: str) -> list[FileRow]:
+        like = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+        q = select(FileRow).where(FileRow.deleted.is_(False))
+        if path:
+            q = q.where(FileRow.path.like(like, escape="\\"))
+        return list(s.scalars(q.order_by(FileRow.path)))
+
+    # -- reading ------------------------------------------------------------------
+
+    def stat(self, path: str) -> dict[str, Any]:
+        rel = self.paths.norm(path)
+        if rel == "":
+            return {"path": "", "kind": "dir", "size": 0, "version": 0, "locked": False}
+        with self.sessions() as s:
+            return info(self.require(s, rel))
+
+    def ls(self, path: str = "", recursive: bool = False) -> list[dict[str, Any]]:
+        rel = self.paths.norm(path)
+        with self.sessions() as s:
+            if rel:
+                self.require(s, rel, "dir")
+            rows = self._children(s, rel)
+        if not recursive:
+            rows = [r for r in rows if parent_of(r.path) == rel]
+        return [info(r) for r in rows]
+
+    def read(self, path: str, version: int | None = None) -> tuple[bytes, dict[str, Any]]:
+        rel = self.paths.norm(path)
+        with self.sessions() as s:
+            row = self.require(s, rel, "file")
+            meta = info(row)
+            sha = row.sha256
+            if version is not None and version != row.version:
+                v = self._version(s, row, version)
+                sha, meta = v.sha256, {**meta, "version": v.n, "size": v.size, "sha256": v.sha256}
+        assert sha is not None
+        return self.blobs.get(sha), meta
+
+    def _version(self, s: Session, row: FileRow, n: int) -> VersionRow:
+        v = s.scalars(
+            select(VersionRow).where(VersionRow.file_id == row.id, VersionRow.n == n)
+        ).first()
+        if v is None:
+            raise NotFound(f"{row.path!r} has no version {n} (it has 1..{row.version})")
+        return v
+
+    def history(self, path: str) -> list[dict[str, Any]]:
+        rel = self.paths.norm(path)
+        with self.sessions() as s:
+            row = self.require(s, rel, "file")
+            vs = s.scalars(
+                select(VersionRow).where(VersionRow.file_id == row.id).order_by(VersionRow.n)
+            )
+            return [
+                {
+                    "version": v.n,
+                    "sha256": v.sha256,
+                    "size": v.size,
+                    "at": v.created_at,
+                    "op": v.op,
+                    "author": v.author,
+                    "path": v.path,
+                    "note": v.note,
+                }
+                for v in vs
+            ]
+
+    def diff(self, path: str, a: int | None = None, b: int | None = None) -> str:
+        """Unified diff from version a (default: the one before b) to b (default: now)."""
+        rel = self.paths.norm(path)
+        with self.sessions() as s:
+            row = self.require(s, rel, "file")
+            b = b or row.version
+            a = a if a is not None else max(1, b - 1)
+            va, vb = self._version(s, row, a), self._version(s, row, b)
+        old, new = self.blobs.get(va.sha256), self.blobs.get(vb.sha256)
+        try:
+            lines_a = old.decode("utf-8").splitlines(keepends=True)
+            lines_b = new.decode("utf-8").splitlines(keepends=True)
+        except UnicodeDecodeError:
+            return f"binary content: v{a} ({va.size} bytes) -> v{b} ({vb.size} bytes)\n"
+        return "".join(difflib.unified_diff(lines_a, lines_b, f"{rel}@v{a}", f"{rel}@v{b}"))
+
+    # -- writing ------------------------------------------------------------------
+
+    def write(
+        self,
+        path: str,
+        data: bytes,
+        *,
+        author: str,
+        op: str = "write",
+        create: bool = True,
+        exclusive: bool = False,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        if len(data) > self.cfg.max_file_bytes:
+            raise TooLarge(
+                f"file over {self.cfg.max_file_bytes} bytes", limit=self.cfg.max_file_bytes
+            )
+        rel = self.paths.norm(path)
+        if not rel:
+            raise BadRequest("cannot write to the mount root itself")
+        with self.lock, self.tx() as s:
+            row = self.live(s, rel)
+            if row is not None:
+                if row.kind == "dir":
+                    raise Conflict(f"{rel!r} is a folder", path=rel)
+                if exclusive:
+                    raise Conflict(f"{rel!r} already exists", path=rel)
+                if row.locked:
+                    raise Conflict(f"{rel!r} is locked (read-only)", path=rel)
+            elif not create:
+                raise NotFound(f"no such file: {rel!r}", path=rel)
+            digest = sha256(data)
+            if row is not None and row.sha256 == digest:
+                return info(row)  # same content: no new version
+            self._parents(s, rel, author)
+            self.blobs.put(data)
+            disk = self.paths.disk(rel)
+            atomic_write(disk, data)
+            row = self._record(
+                s,
+                row,
+                rel,
+                data,
+                digest,
+                op=op,
+                author=author,
+                note=note,
+                mtime_ns=disk.stat().st_mtime_ns,
+            )
+            out = info(row)
+            fid = row.id
+        self.indexer.enqueue(fid)
+        return out
+
+    def _record(
+        self,
+        s: Session,
+        row: FileRow | None,
+        rel: str,
+        data: bytes,
+        digest: str,
+        *,
+        op: str,
+        author: str,
+        note: str | None,
+        mtime_ns: int,
+    ) -> FileRow:
+        now = time.time()
+        if row is None:
+            row = FileRow(path=rel, kind="file", created_at=now, version=0)
+            s.add(row)
+        row.version += 1
+        row.sha256, row.size, row.updated_at = digest, len(data), now
+        row.mime = guess_mime(rel, data[:65536])
+        row.index_state, row.disk_mtime_ns = "pending", mtime_ns
+        s.flush()
+        s.add(
+            VersionRow(
+                file_id=row.id,
+                n=row.version,
+                sha256=digest,
+                size=len(data),
+                created_at=now,
+                op=op,
+                author=author,
+                path=rel,
+                note=note,
+            )
+        )
+        return row
+
+    def _parents(self, s: Session, rel: str, author: str) -> None:
+        parent = parent_of(rel)
+        chain = []
+        while parent:
+            row = self.live(s, parent)
+            if row is not None:
+                if row.kind != "dir":
+                    raise Conflict(f"{parent!r} is a file, not a folder", path=parent)
+                break
+            chain.append(parent)
+            parent = parent_of(parent)
+        now = time.time()
+        for d in reversed(chain):
+            self.paths.disk(d).mkdir(exist_ok=True)
+            s.add(
+                FileRow(
+                    path=d,
+                    kind="dir",
+                    created_at=now,
+                    updated_at=now,
+                    index_state="skipped",
+                    index_note="folder",
+                )
+            )
+        s.flush()
+
+    def append(self, path: str, data: bytes, *, author: str) -> dict[str, Any]:
+        rel = self.paths.norm(path)
+        with self.lock:
+            try:
+                current, _ = self.read(rel)
+            except NotFound:
+                current = b""
+            return self.write(rel, current + data, author=author, op="append")
+
+    def mkdir(self, path: str, *, author: str) -> dict[str, Any]:
+        rel = self.paths.norm(path)
+        if not rel:
+            raise Conflict("the mount root exists")
+        with self.lock, self.tx() as s:
+            row = self.live(s, rel)
+            if row is not None:
+                if row.kind != "dir":
+                    raise Conflict(f"{rel!r} is a file", path=rel)
+                return info(row)
+            self._parents(s, rel + "/x", author)
+            return info(self.require(s, rel))
+
+    def delete(self, path: str, *, author: str, recursive: bool = False) -> list[str]:
+        rel = self.paths.norm(path)
+        if not rel:
+            raise BadRequest("cannot delete the mount root")
+        with self.lock, self.tx() as s:
+            row = self.require(s, rel)
+            rows = [row]
+            if row.kind == "dir":
+                children = self._children(s, rel)
+                if children and not recursive:
+                    raise Conflict(f"{rel!r} is not empty (use recursive)", path=rel)
+                rows += children
+            locked = [r.path for r in rows if r.locked]
+            if locked:
+                raise Conflict(f"locked files: {locked}", paths=locked)
+            for r in rows:
+                r.deleted, r.updated_at = True, time.time()
+            disk = self.paths.disk(rel)
+            if row.kind == "dir":
+                shutil.rmtree(disk, ignore_errors=True)
+            else:
+                disk.unlink(missing_ok=True)
+            ids = [r.id for r in rows if r.kind == "file"]
+            paths = [r.path for r in rows]
+        self.indexer.enqueue(*ids)  # drops their chunks and vectors
+        log.info("lsfs: %s deleted %s", author, paths)
+        return paths
+
+    def mv(self, src: str, dst: str, *, author: str) -> dict[str, Any]:
+        a, b = self.paths.norm(src), self.paths.norm(dst)
+        if not a or not b:
+            raise BadRequest("cannot move the mount root")
+        if b == a or b.startswith(a + "/"):
+            raise BadRequest(f"cannot move {a!r} into itself")
+        with self.lock, self.tx() as s:
+            row = self.require(s, a)
+            if self.live(s, b) is not None:
+                raise Conflict(f"{b!r} already exists", path=b)
+            moving = [row] + (self._children(s, a) if row.kind == "dir" else [])
+            if any(r.locked for r in moving):
+                raise Conflict(f"{a!r} is or holds locked files", path=a)
+            self._parents(s, b, author)
+            os.replace(self.paths.disk(a), self.paths.disk(b))
+            for r in moving:
+                r.path = b + r.path[len(a) :]
+                r.updated_at = time.time()
+            s.flush()
+            moved = [(r.id, r.path) for r in moving if r.kind == "file"]
+            out = info(row)
+        for fid, path in moved:  # history follows the file; so do its vectors' folders
+            self._move_vectors(fid, path)
+        return out
+
+    def _move_vectors(self, fid: int, path: str) -> None:
+        with self.sessions() as s:
+            rows = s.execute(
+                select(ChunkRow.vector_id, ChunkRow.ordinal).where(ChunkRow.file_id == fid)
+            ).all()
+        if rows:
+            self.vectors.move([r[0] for r in rows], path, fid, [r[1] for r in rows])
+
+    def set_locked(self, path: str, locked: bool) -> dict[str, Any]:
+        rel = self.paths.norm(path)
+        with self.lock, self.tx() as s:
+            row = self.require(s, rel, "file")
+            row.locked = locked
+            disk = self.paths.disk(rel)
+            if disk.exists():  # a hint to other tools too
+                disk.chmod(0o444 if locked else 0o644)
+            return info(row)
+
+    def rollback(
+        self, path: str, *, author: str, n: int | None = None, at: float | None = None
+    ) -> dict[str, Any]:
+        """Go back ``n`` versions, or to the version current at time ``at``;
+        recorded as a new version."""
+        if (n is None) == (at is None):
+            raise BadRequest("give either n (versions back) or at (a time)")
+        rel = self.paths.norm(path)
+        with self.lock:
+            with self.sessions() as s:
+                row = self.require(s, rel, "file")
+                if n is not None:
+                    if n < 1 or n >= row.version:
+                        raise BadRequest(
+                            f"{rel!r} has {row.version} versions; n must be 1..{row.version - 1}"
+                        )
+                    target = self._version(s, row, row.version - n)
+                else:
+                    found = s.scalars(
+                        select(VersionRow)
+                        .where(VersionRow.file_id == row.id, VersionRow.created_at <= at)
+                        .order_by(VersionRow.n.desc())
+                    ).first()
+                    if found is None:
+                        raise NotFound(f"{rel!r} did not exist at {at}")
+                    target = found
+            return self.write(
+                rel,
+                self.blobs.get(target.sha256),
+                author=author,
+                op="rollback",
+                note=f"to v{target.n}",
+            )
+
+    def join(
+        self, a: str, b: str, dst: str, *, author: str, separator: str = "\n"
+    ) -> dict[str, Any]:
+        da, _ = self.read(a)
+        db, _ = self.read(b)
+        return self.write(
+            dst,
+            da + separator.encode() + db,
+            author=author,
+            op="join",
+            exclusive=True,
+            note=f"{a} + {b}",
+        )
+
+    def group(self, paths: list[str], folder: str, *, author: str) -> list[str]:
+        """Copy files into a new folder (blobs are shared, so copies cost no storage)."""
+        self.mkdir(folder, author=author)
+        out = []
+        for p in paths:
+            data, meta = self.read(p)
+            name = meta["path"].rsplit("/", 1)[-1]
+            target, i = f"{self.paths.norm(folder)}/{name}", 2
+            while True:
+                try:
+                    self.write(
+                        target,
+                        data,
+                        author=author,
+                        op="create",
+                        exclusive=True,
+                        note=f"grouped from {meta['path']}",
+                    )
+                    break
+                except Conflict:
+                    stem, dot, ext = name.rpartition(".")
+                    base = f"{stem}-{i}.{ext}" if dot else f"{name}-{i}"
+                    target, i = f"{self.paths.norm(folder)}/{base}", i + 1
+            out.append(target)
+        return out
+
+    # -- links -----------------------------------------------------------------------
+
+    def make_link(
+        self, path: str, *, author: str, ttl_s: float | None = None, version: int | None = None
+    ) -> dict[str, Any]:
+        _, meta = self.read(path, version)
+        ttl = min(ttl_s or self.cfg.link_ttl_s, 30 * 86400)
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        with self.tx() as s:
+            row = self.require(s, meta["path"], "file")
+            s.add(
+                LinkRow(
+                    token=token,
+                    file_id=row.id,
+                    version=version,
+                    created_at=now,
+                    expires_at=now + ttl,
+                    created_by=author,
+                )
+            )
+        return {"token": token, "path": meta["path"], "expires_at": now + ttl, "version": version}
+
+    def open_link(self, token: str) -> tuple[bytes, str, str]:
+        """(content, mime, file name); NotFound if unknown or expired."""
+        with self.sessions() as s:
+            link = s.get(LinkRow, token)
+            if link is None or link.expires_at < time.time():
+                raise NotFound("no such link, or it has expired")
+            row = s.get(FileRow, link.file_id)
+            if row is None or row.deleted:
+                raise NotFound("the linked file was deleted")
+            path, version = row.path, link.version
+        data, meta = self.read(path, version)
+        return data, meta.get("mime") or "application/octet-stream", path.rsplit("/", 1)[-1]

@@ -1,0 +1,123 @@
+"""LSFS tables: files, their versions, index chunks (with an FTS5 twin), share links.
+
+The database is the source of truth: the mount root and the vector index are
+brought back in line with it at start (see reconcile.py).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["ChunkRow", "FileRow", "FsBase", "LinkRow", "VersionRow", "create_tables"]
+
+
+class FsBase(DeclarativeBase):
+    pass
+
+
+class FileRow(FsBase):
+    __tablename__ = "fs_files"
+    __table_args__ = (
+        # one live entry per path; deleted entries keep their history
+        Index(
+            "fs_files_live_path",
+            "path",
+            unique=True,
+            sqlite_where=text("deleted = 0"),
+            postgresql_where=text("deleted = false"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    path: Mapped[str] = mapped_column(String(1024), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "file" | "dir"
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # indexing: "pending" | "indexed" | "failed" | "skipped" (not text)
+    index_state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    indexed_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    index_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    mime: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    disk_mtime_ns: Mapped[int] = mapped_column(Integer, default=0)  # as last synced
+
+
+class VersionRow(FsBase):
+    __tablename__ = "fs_versions"
+    __table_args__ = (Index("fs_versions_file_n", "file_id", "n", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("fs_files.id"), index=True)
+    n: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    op: Mapped[str] = mapped_column(String(16))  # create write append rollback external join
+    author: Mapped[str] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(1024))  # where the file was at that version
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ChunkRow(FsBase):
+    __tablename__ = "fs_chunks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("fs_files.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))  # the content it was cut from
+    ordinal: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)  # character offsets in the text
+    end: Mapped[int] = mapped_column(Integer)
+    line: Mapped[int] = mapped_column(Integer)  # first line (1-based)
+    text: Mapped[str] = mapped_column(Text)
+    vector_id: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class LinkRow(FsBase):
+    __tablename__ = "fs_links"
+
+    token: Mapped[str] = mapped_column(String(100), primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("fs_files.id"))
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+_FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS fs_chunks_fts USING fts5(
+    text, content='fs_chunks', content_rowid='id', tokenize='porter unicode61'
+)"""
+_TRIGGERS = [
+    """CREATE TRIGGER IF NOT EXISTS fs_chunks_ai AFTER INSERT ON fs_chunks BEGIN
+         INSERT INTO fs_chunks_fts(rowid, text) VALUES (new.id, new.text); END""",
+    """CREATE TRIGGER IF NOT EXISTS fs_chunks_ad AFTER DELETE ON fs_chunks BEGIN
+         INSERT INTO fs_chunks_fts(fs_chunks_fts, rowid, text)
+         VALUES ('delete', old.id, old.text); END""",
+]
+
+
+def create_tables(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        from aios.errors import ConfigError
+
+        raise ConfigError("LSFS keyword search uses SQLite FTS5; set database_url to SQLite")
+    FsBase.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(_FTS)
+        for trig in _TRIGGERS:
+            conn.exec_driver_sql(trig)

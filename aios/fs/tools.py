@@ -1,0 +1,48 @@
+"""LSFS as tools for the compiler: each one is an ``fs.*`` syscall of the process
+that called the tool, so a plan can only touch what its process may."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.tools import StructuredTool
+
+from aios.errors import PermissionDenied
+from aios.tools.context import current_caller
+
+if TYPE_CHECKING:
+    from aios.kernel.kernel import Kernel
+    from aios.tools.registry import ToolRegistry
+
+__all__ = ["register_fs_tools"]
+
+
+def register_fs_tools(registry: ToolRegistry, kernel: Kernel) -> None:
+    async def call(name: str, **args: Any) -> Any:
+        caller = current_caller.get()
+        if caller is None:
+            raise PermissionDenied("LSFS tools run only inside a tool.call syscall")
+        return await kernel.syscall(caller, name, args)
+
+    async def fs_read(path: str) -> str:
+        """Read a text file from the semantic file system."""
+        res = await call("fs.read", path=path)
+        return res.text if res.text is not None else f"<binary, {res.info.size} bytes>"
+
+    async def fs_write(path: str, content: str) -> dict[str, Any]:
+        """Write a text file (a new version if it exists)."""
+        res = await call("fs.write", path=path, content=content)
+        return {"path": res.path, "version": res.version}
+
+    async def fs_search(query: str, top_k: int = 5) -> list[dict[str, Any]]:
+        """Search files by meaning and keywords; returns paths and matching text."""
+        res = await call("fs.retrieve", query=query, top_k=top_k)
+        return [{"path": h["path"], "text": h["text"][:300], "line": h["line"]} for h in res.hits]
+
+    async def fs_ls(path: str = "") -> list[str]:
+        """List a folder."""
+        res = await call("fs.ls", path=path)
+        return [e.path + ("/" if e.kind == "dir" else "") for e in res.entries]
+
+    for fn in (fs_read, fs_write, fs_search, fs_ls):
+        registry.register(StructuredTool.from_function(coroutine=fn, name=fn.__name__))

@@ -1,0 +1,13 @@
+"""Who a tool is running for: set by the tool.call syscall for the duration of a call,
+so tools that reach back into the kernel (the LSFS tools) act as the calling
+process, with its permissions, and never as the daemon."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+__all__ = ["current_caller"]
+
+# Per-task context, not shared state: each tool call sees its own caller.
+current_caller: ContextVar[Any] = ContextVar("aios_tool_caller", default=None)
