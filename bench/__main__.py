@@ -6,7 +6,17 @@ import importlib
 import logging
 import sys
 
-ALL = ["inference", "preempt", "scheduler", "executor", "compiler", "plans"]
+ALL = [
+    "inference",
+    "preempt",
+    "scheduler",
+    "executor",
+    "compiler",
+    "plans",
+    "fs_index",
+    "fs_query",
+    "fs_quality",
+]
 
 
 def main(argv: list[str]) -> int:

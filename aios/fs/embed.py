@@ -73,6 +73,36 @@ class Embedder:
     def dim(self) -> int:
         return int(self.model.get_embedding_dimension())
 
+    def encode_query(self, text: str) -> np.ndarray:
+        """One short text, without the batching machinery of ``encode`` (a third
+        faster for a single query): tokenize, forward, mean-pool, normalise."""
+        import torch
+
+        model = self.model
+        if not self._plain_mean_pooling():
+            return self.encode([text])[0]
+        transformer = model[0]
+        with torch.inference_mode():
+            feats = self.tokenizer(
+                [text], return_tensors="pt", truncation=True, max_length=self.max_tokens
+            )
+            hidden = transformer.auto_model(**feats).last_hidden_state
+            mask = feats["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            vec = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            vec = torch.nn.functional.normalize(vec, dim=1)
+        return vec[0].numpy().astype(np.float32)
+
+    def _plain_mean_pooling(self) -> bool:
+        """Whether the model is transformer -> mean pooling -> normalise (MiniLM is)."""
+        mods = list(self.model)
+        if len(mods) != 3 or type(mods[2]).__name__ != "Normalize":
+            return False
+        pool = mods[1]
+        return (
+            getattr(pool, "pooling_mode", None) == "mean"
+            or getattr(pool, "pooling_mode_mean_tokens", False) is True
+        )
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         if not texts:

@@ -19,6 +19,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ class LSFS:
             overlap=cfg.chunk_overlap,
         )
         self.lock = threading.RLock()
+        self.search_pool = ThreadPoolExecutor(4, thread_name_prefix="aios-search")
 
     def start(self) -> None:
         from aios.fs.reconcile import reconcile
@@ -88,6 +90,7 @@ class LSFS:
 
     def close(self) -> None:
         self.indexer.stop()
+        self.search_pool.shutdown(wait=False, cancel_futures=True)
 
     # -- lookups -------------------------------------------------------------------
 

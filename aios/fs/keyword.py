@@ -56,20 +56,30 @@ def keyword_search(
         return []
     expr = (" AND " if match == "all" else " OR ").join(_phrase(t) for t in terms)
     params: dict[str, object] = {"q": expr, "k": k}
-    scope_sql = ""
-    if scopes is not None and "" not in scopes:
-        conds = []
-        for i, s in enumerate(scopes):
-            params[f"s{i}"] = s
-            params[f"l{i}"] = s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
-            conds.append(f"(f.path = :s{i} OR f.path LIKE :l{i} ESCAPE '\\')")
-        scope_sql = " AND (" + " OR ".join(conds) + ")"
+    live = "f.deleted = 0 AND c.sha256 = f.sha256"
+    if scopes is None or "" in scopes:
+        # Rank inside FTS5 first and join only the best: far cheaper than joining
+        # every match (an OR of common terms matches much of a large index).
+        params["n"] = 2 * k + 20
+        sql = (
+            "WITH top AS (SELECT rowid AS id, bm25(fs_chunks_fts) AS score "
+            "FROM fs_chunks_fts WHERE fs_chunks_fts MATCH :q ORDER BY score LIMIT :n) "
+            "SELECT c.id, top.score FROM top JOIN fs_chunks c ON c.id = top.id "
+            f"JOIN fs_files f ON f.id = c.file_id WHERE {live} ORDER BY top.score LIMIT :k"
+        )
+        rows = session.execute(text(sql), params).all()
+        return [(int(r[0]), -float(r[1])) for r in rows]
+    conds = []
+    for i, s in enumerate(scopes):
+        params[f"s{i}"] = s
+        params[f"l{i}"] = s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+        conds.append(f"(f.path = :s{i} OR f.path LIKE :l{i} ESCAPE '\\')")
     rows = session.execute(
         text(
             "SELECT c.id, bm25(fs_chunks_fts) AS score FROM fs_chunks_fts "
             "JOIN fs_chunks c ON c.id = fs_chunks_fts.rowid "
             "JOIN fs_files f ON f.id = c.file_id "
-            f"WHERE fs_chunks_fts MATCH :q AND f.deleted = 0 AND c.sha256 = f.sha256{scope_sql} "
+            f"WHERE fs_chunks_fts MATCH :q AND {live} AND (" + " OR ".join(conds) + ") "
             "ORDER BY score LIMIT :k"
         ),
         params,

@@ -74,18 +74,28 @@ def retrieve(
     """The best ``k`` files (or chunks) for ``query`` under ``scopes`` (None: all)."""
     if scopes is not None and not scopes:
         return []
-    depth = max(50, k * 5)  # candidates per ranked list
-    ranked: dict[str, list[tuple[ChunkRow, FileRow, float]]] = {}
-    if mode in ("semantic", "hybrid"):
-        vec = fs.embedder.encode([query])[0]
-        hits = fs.vectors.query(vec, depth, scopes)
+    depth = max(30, k * 3)  # candidates per ranked list
+
+    def semantic() -> list[tuple[ChunkRow, FileRow, float]]:
+        hits = fs.vectors.query(fs.embedder.encode_query(query), depth, scopes)
         rows = _chunks(fs, vector_ids=[h[0] for h in hits])
-        ranked["semantic"] = [(*rows[v], score) for v, score in hits if v in rows]
-    if mode in ("keyword", "hybrid"):
+        return [(*rows[v], score) for v, score in hits if v in rows]
+
+    def keyword() -> list[tuple[ChunkRow, FileRow, float]]:
         with fs.sessions() as s:
             kw = keyword_search(s, terms_of(query), match=match, k=depth, scopes=scopes)
         rows = _chunks(fs, ids=[c for c, _ in kw])
-        ranked["keyword"] = [(*rows[c], score) for c, score in kw if c in rows]
+        return [(*rows[c], score) for c, score in kw if c in rows]
+
+    ranked: dict[str, list[tuple[ChunkRow, FileRow, float]]] = {}
+    if mode == "hybrid":  # the two searches overlap: the model and SQLite release the GIL
+        pending = fs.search_pool.submit(keyword)
+        ranked["semantic"] = semantic()
+        ranked["keyword"] = pending.result()
+    elif mode == "semantic":
+        ranked["semantic"] = semantic()
+    else:
+        ranked["keyword"] = keyword()
     # Fuse (hybrid) or just rank; per file, the best chunk stands for the file.
     fused: dict[Any, Hit] = {}
     for name, items in ranked.items():
