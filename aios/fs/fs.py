@@ -68,7 +68,7 @@ class LSFS:
         self.blobs = BlobStore(data_dir / "blobs")
         create_tables(engine)
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self.embedder = embedder or Embedder(cfg.embedding_path)
+        self.embedder = embedder or Embedder(cfg.embedding_path, cache_dir=data_dir / "models")
         self.vectors = VectorIndex(cfg.chroma, data_dir / "chroma")
         self.indexer = Indexer(
             self.sessions,
@@ -79,6 +79,7 @@ class LSFS:
             overlap=cfg.chunk_overlap,
         )
         self.lock = threading.RLock()
+        self._warmer: threading.Thread | None = None
         self.search_pool = ThreadPoolExecutor(4, thread_name_prefix="aios-search")
 
     def start(self) -> None:
@@ -88,7 +89,23 @@ class LSFS:
         log.info("lsfs: reconciled %s", report)
         self.indexer.start()
 
+    def warm_in_background(self) -> None:
+        """Load the embedding model off the request path, so the first search does
+        not wait for it (the daemon does this at start)."""
+        # Not a daemon thread: native code (torch, onnxruntime) still running when the
+        # interpreter exits aborts the process; close() waits for it instead.
+        self._warmer = threading.Thread(target=self._warm, name="aios-embedder-warm")
+        self._warmer.start()
+
+    def _warm(self) -> None:
+        try:
+            self.embedder.warm()
+        except Exception:
+            log.exception("lsfs: the embedding model could not be loaded")
+
     def close(self) -> None:
+        if self._warmer is not None:
+            self._warmer.join(120)
         self.indexer.stop()
         self.search_pool.shutdown(wait=False, cancel_futures=True)
 

@@ -83,7 +83,7 @@ class Indexer:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 30) -> None:
+    def stop(self, timeout: float = 120) -> None:
         with self._cond:
             self._stop = True
             self._cond.notify_all()
@@ -132,7 +132,10 @@ class Indexer:
 
     def _index_batch(self, file_ids: list[int]) -> None:
         jobs: list[_Job] = []
-        for fid in file_ids:
+        for n, fid in enumerate(file_ids):
+            if self._stop:  # shutting down: what is left stays queued in the database
+                self.enqueue(*file_ids[n:])
+                break
             try:
                 job = self._prepare(fid)
             except Exception as exc:

@@ -82,8 +82,16 @@ def retrieve(
         return [(*rows[v], score) for v, score in hits if v in rows]
 
     def keyword() -> list[tuple[ChunkRow, FileRow, float]]:
+        terms = terms_of(query)
         with fs.sessions() as s:
-            kw = keyword_search(s, terms_of(query), match=match, k=depth, scopes=scopes)
+            if mode == "hybrid" and match == "any" and len(terms) > 1:
+                # All terms first: far fewer matches to rank on a large index; only if
+                # that finds too little, any term.
+                kw = keyword_search(s, terms, match="all", k=depth, scopes=scopes)
+                if len(kw) < k:
+                    kw = keyword_search(s, terms, match="any", k=depth, scopes=scopes)
+            else:
+                kw = keyword_search(s, terms, match=match, k=depth, scopes=scopes)
         rows = _chunks(fs, ids=[c for c, _ in kw])
         return [(*rows[c], score) for c, score in kw if c in rows]
 

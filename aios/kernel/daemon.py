@@ -150,6 +150,8 @@ async def _serve(config: Config, token: str, sock: socket.socket) -> int:
 
     kernel = Kernel(config)
     await kernel.start()  # raises ModelError etc. before anything is served
+    if kernel.fs is not None:
+        kernel.fs.warm_in_background()
     try:
         host, port = sock.getsockname()[:2]
         (config.data_dir / DAEMON_FILE).write_text(
