@@ -188,10 +188,20 @@ class FsConfig(_Section):
     )
     chunk_tokens: int = Field(default=200, ge=16, le=250)
     chunk_overlap: int = Field(default=40, ge=0, le=128)
-    max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     watch: bool = Field(default=True, description="notice edits made outside aios")
+    preload: bool = Field(default=True, description="load the embedding model at start")
     link_ttl_s: float = Field(default=3600.0, gt=0, le=30 * 86400)
     summary_chars: int = Field(default=6000, ge=100, description="text given to summarize")
+
+
+class ApiConfig(_Section):
+    cors_origins: list[str] = Field(default_factory=list, description="off when empty")
+    max_body_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
+    process_rate_per_s: float = Field(default=50.0, ge=0, description="0: no limit")
+    process_burst: int = Field(default=100, ge=1)
+    admin_rate_per_s: float = Field(default=0.0, ge=0, description="0: no limit")
+    admin_burst: int = Field(default=1000, ge=1)
 
 
 class Config(BaseSettings):
@@ -219,6 +229,7 @@ class Config(BaseSettings):
     tools: ToolsConfig = Field(default_factory=ToolsConfig)
     compiler: CompilerConfig = Field(default_factory=CompilerConfig)
     fs: FsConfig = Field(default_factory=FsConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
 
     @classmethod
     def settings_customise_sources(

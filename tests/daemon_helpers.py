@@ -26,7 +26,8 @@ class Daemon:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / f"daemon-{self.port}.log"
-        self.env = {**os.environ, **(env or {})}
+        # tests do not need the embedding model loaded at every start
+        self.env = {**os.environ, "AIOS_FS__PRELOAD": "false", **(env or {})}
         self.args = [
             sys.executable,
             "-m",

@@ -24,7 +24,10 @@ MSG = [{"role": "user", "content": "Say hello."}]
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
-    d = Daemon(tmp_path_factory.mktemp("daemon") / "data").start()
+    d = Daemon(
+        tmp_path_factory.mktemp("daemon") / "data",
+        env={"AIOS_API__MAX_BODY_BYTES": str(1024 * 1024)},
+    ).start()
     yield d
     assert d.stop() == 0, d.output()
 
@@ -68,10 +71,10 @@ def test_errors_have_one_shape_and_the_right_status(daemon: Daemon) -> None:
         content=b"{not json",
         headers={"Authorization": f"Bearer {daemon.token}", "Content-Type": "application/json"},
     )
-    assert r.status_code == 400 and "error" in r.json()
+    assert r.status_code == 422 and "error" in r.json()
     r = httpx.post(
         daemon.url + "/v1/syscall",
-        content=b"x" * (5 * 1024 * 1024),
+        content=b"x" * (2 * 1024 * 1024),
         headers={"Authorization": f"Bearer {daemon.token}"},
     )
     assert r.status_code == 413

@@ -27,8 +27,11 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     exe = str(beside) if beside.exists() else shutil.which("chroma") or "chroma"
     port = free_port()
     path = tmp_path_factory.mktemp("chroma")
-    proc = subprocess.Popen([exe, "run", "--path", str(path), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(path), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -45,19 +48,28 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     proc.wait(30)
 
 
-async def test_same_code_runs_against_a_chroma_server(tmp_path: Path, chroma_server: int,
-                                                      embedder: Embedder) -> None:
-    cfg = make_config(tmp_path, llm={"cores": [{"kind": "llamacpp", "model": "fake"}]},
-                      fs={"watch": False, "chroma": {"mode": "http", "port": chroma_server,
-                                                     "collection": "aios_test"}})
+async def test_same_code_runs_against_a_chroma_server(
+    tmp_path: Path, chroma_server: int, embedder: Embedder
+) -> None:
+    cfg = make_config(
+        tmp_path,
+        llm={"cores": [{"kind": "llamacpp", "model": "fake"}]},
+        fs={
+            "watch": False,
+            "chroma": {"mode": "http", "port": chroma_server, "collection": "aios_test"},
+        },
+    )
     async with Kernel(cfg, cores=[FakeCore()], embedder=embedder) as k:
         assert k.fs is not None
-        await k.syscall(ADMIN, "fs.write", {"path": "a/owls.txt",
-                                            "content": "Owls hunt at night in silence."})
-        await k.syscall(ADMIN, "fs.write", {"path": "b/tax.txt",
-                                            "content": "File the tax return by April."})
+        await k.syscall(
+            ADMIN, "fs.write", {"path": "a/owls.txt", "content": "Owls hunt at night in silence."}
+        )
+        await k.syscall(
+            ADMIN, "fs.write", {"path": "b/tax.txt", "content": "File the tax return by April."}
+        )
         assert await asyncio.to_thread(k.fs.indexer.wait_idle, 120)
-        res: Any = await k.syscall(ADMIN, "fs.retrieve", {"query": "nocturnal birds",
-                                                          "mode": "semantic", "prefix": "a"})
+        res: Any = await k.syscall(
+            ADMIN, "fs.retrieve", {"query": "nocturnal birds", "mode": "semantic", "prefix": "a"}
+        )
         assert [h["path"] for h in res.hits] == ["a/owls.txt"]
         assert k.fs.vectors.count() == 2

@@ -40,6 +40,16 @@ class AgentRegistry:
             raise BadRequest(f"agent {name!r} is neither callable nor has a run() method")
         self._agents[name] = agent
 
+    def describe(self, name: str) -> str:
+        """The first line of an agent's docstring, without loading plugins that fail."""
+        try:
+            _, fn = self.resolve(name)
+        except Exception:
+            return ""
+        obj = self._agents.get(name, fn)
+        doc = getattr(obj, "__doc__", None) or ""
+        return doc.strip().split("\n")[0]
+
     def names(self) -> list[str]:
         return sorted({*self._agents, *self._entry_points})
 

@@ -68,7 +68,7 @@ class LSFS:
         self.blobs = BlobStore(data_dir / "blobs")
         create_tables(engine)
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self.embedder = embedder or Embedder(cfg.embedding_path, cache_dir=data_dir / "models")
+        self.embedder = embedder or Embedder(cfg.embedding_path)
         self.vectors = VectorIndex(cfg.chroma, data_dir / "chroma")
         self.indexer = Indexer(
             self.sessions,

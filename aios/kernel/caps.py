@@ -24,6 +24,7 @@ _DEFAULT_SYSCALLS = [
     "proc.get",
     "proc.wait",
     "proc.kill",
+    "agent.list",
 ]
 
 

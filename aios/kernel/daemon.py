@@ -150,7 +150,7 @@ async def _serve(config: Config, token: str, sock: socket.socket) -> int:
 
     kernel = Kernel(config)
     await kernel.start()  # raises ModelError etc. before anything is served
-    if kernel.fs is not None:
+    if kernel.fs is not None and config.fs.preload:
         kernel.fs.warm_in_background()
     try:
         host, port = sock.getsockname()[:2]

@@ -38,11 +38,14 @@ from aios.fs.fs import LSFS
 from aios.fs.monitor import watch
 from aios.fs.tools import register_fs_tools
 from aios.kernel.caps import ADMIN, Caller, Capabilities
+from aios.kernel.events import EventBus
 from aios.kernel.llm import Core, CoreWorker, build_cores
+from aios.kernel.metrics import Metrics
 from aios.kernel.process import Process, ProcessInfo, ProcessState, ProcessTable
 from aios.kernel.scheduler import Scheduler
 from aios.kernel.store import Store
 from aios.kernel.syscalls import Call, Syscall, SyscallTable, builtin_syscalls
+from aios.kernel.tokens import TokenTable
 from aios.tools.builtin import register_builtin_tools
 from aios.tools.registry import ToolRegistry
 
@@ -64,7 +67,10 @@ class Kernel:
     ) -> None:
         self.config = config
         self.store = Store(config.resolved_database_url)
-        self.procs = ProcessTable(self.store)
+        self.events = EventBus()
+        self.metrics = Metrics()
+        self.tokens = TokenTable()
+        self.procs = ProcessTable(self.store, on_change=self._state_changed)
         sc = config.scheduler
         self.scheduler = Scheduler(sc.policy, quantum_tokens=sc.quantum_tokens, aging_s=sc.aging_s)
         self.cores: list[Core] = cores if cores is not None else build_cores(config.llm)
@@ -328,6 +334,19 @@ class Kernel:
             preemptions=call.preemptions,
             core=call.core,
         )
+        # unknown names are counted as one: callers must not grow the metric families
+        name = call.name if call.name in self.syscalls else "unknown"
+        self.metrics.syscall(
+            name, status, now - call.queued_at, call.prompt_tokens, call.completion_tokens
+        )
+        self.events.publish(
+            call.caller.pid,
+            "syscall",
+            name=call.name,
+            status=status,
+            error=err.to_dict() if err else None,
+            seconds=round(now - call.queued_at, 6),
+        )
         proc = call.proc
         if proc is not None:
             c = proc.counters
@@ -339,6 +358,13 @@ class Kernel:
             self.procs.account(proc)
 
     # -- processes ---------------------------------------------------------------
+
+    def _state_changed(self, proc: Process, old: ProcessState) -> None:
+        self.events.publish(
+            proc.pid, "state", state=proc.state.value, previous=old.value, error=proc.error
+        )
+        if proc.state.terminal:
+            self.tokens.revoke(proc.pid)  # a process token dies with its process
 
     async def spawn(
         self,
@@ -469,6 +495,34 @@ class Kernel:
                 self.procs.account(proc)
 
     # -- inspection ------------------------------------------------------------
+
+    def metrics_text(self) -> str:
+        """Prometheus text: counters and histograms, plus gauges read now."""
+        sched = self.scheduler.stats()
+        by_state: dict[str, int] = {}
+        for p in self.procs.all_live():
+            by_state[p.state.value] = by_state.get(p.state.value, 0) + 1
+        gauges: dict[str, Any] = {
+            "aios_llm_queue_depth": (
+                "LLM requests waiting, by model",
+                [({"model": m}, n) for m, n in sorted(sched["queued_by_model"].items())]
+                or [({"model": self.config.llm.resolved_default_model}, 0)],
+            ),
+            "aios_llm_running": ("LLM requests on a core", [({}, len(sched["running"]))]),
+            "aios_processes": (
+                "processes of this daemon run, by state",
+                [({"state": s}, n) for s, n in sorted(by_state.items())]
+                or [({"state": "RUNNING"}, 0)],
+            ),
+            "aios_core_busy_seconds": (
+                "time each core worker spent generating",
+                [({"worker": w.name}, round(w.busy_s, 3)) for w in self.workers],
+            ),
+        }
+        if self.fs is not None:
+            snap = self.fs.indexer.snapshot()
+            gauges["aios_fs_index_queue"] = ("files waiting to be indexed", [({}, snap["queued"])])
+        return self.metrics.render(gauges)
 
     def grammar_ok(self, model: str | None) -> bool:
         """Whether every core serving ``model`` takes GBNF grammars."""

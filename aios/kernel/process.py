@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -137,9 +138,12 @@ def _jsonable(value: Any) -> Any:
 
 
 class ProcessTable:
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self, store: Store, on_change: Callable[[Process, ProcessState], None] | None = None
+    ) -> None:
         self._store = store
         self._live: dict[int, Process] = {}
+        self._on_change = on_change
 
     def recover(self) -> list[int]:
         """After a restart: processes the last daemon left unfinished failed."""
@@ -239,8 +243,10 @@ class ProcessTable:
                 pid=proc.pid,
                 state=proc.state.value,
             )
-        proc.state = new
+        old, proc.state = proc.state, new
         self._store.update_process(proc.pid, state=new.value, **fields)
+        if self._on_change is not None and old != new:
+            self._on_change(proc, old)
 
     def _derived_state(self, proc: Process) -> ProcessState:
         if proc.suspended:

@@ -78,6 +78,12 @@ class SyscallTable:
                 f"no syscall {name!r}", syscall=name, known=sorted(self._entries)
             ) from None
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def entries(self, prefix: str = "") -> list[Syscall]:
+        return [e for n, e in self._entries.items() if n.startswith(prefix)]
+
     def names(self) -> list[str]:
         return sorted(self._entries)
 
@@ -148,6 +154,8 @@ def builtin_syscalls() -> list[Syscall]:
         entry("proc.suspend", sysproc.suspend),
         entry("proc.resume", sysproc.resume),
         entry("proc.syscalls", sysproc.syscalls),
+        entry("proc.token", sysproc.token),
+        entry("agent.list", sysproc.agent_list),
         entry("sched.get", sysproc.sched_get),
         entry("sched.set", sysproc.sched_set, admin_only=True),
     ]

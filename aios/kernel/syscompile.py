@@ -37,7 +37,7 @@ class CompileArgs(BaseModel):
     )
     examples: list[PlanExample] = Field(default_factory=list, max_length=16)
     dry_run: bool = False
-    max_replans: int = Field(default=2, ge=0)
+    max_replans: int = Field(default=2, ge=0, le=100)
     deadline_s: float | None = Field(default=None, gt=0, le=3600)
     model: str | None = None
     stream: bool = False

@@ -50,7 +50,7 @@ class WriteArgs(_Args):
 
 class ReadArgs(_Args):
     path: str = Field(max_length=1024)
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=2**31)
 
 
 class DeleteArgs(_Args):
@@ -70,14 +70,14 @@ class MvArgs(_Args):
 
 class RollbackArgs(_Args):
     path: str = Field(max_length=1024)
-    n: int | None = Field(default=None, ge=1, description="versions back")
+    n: int | None = Field(default=None, ge=1, le=2**31, description="versions back")
     at: float | None = Field(default=None, description="a UNIX time: the version current then")
 
 
 class DiffArgs(_Args):
     path: str = Field(max_length=1024)
-    from_version: int | None = Field(default=None, ge=1)
-    to_version: int | None = Field(default=None, ge=1)
+    from_version: int | None = Field(default=None, ge=1, le=2**31)
+    to_version: int | None = Field(default=None, ge=1, le=2**31)
 
 
 class JoinArgs(_Args):

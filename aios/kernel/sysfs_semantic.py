@@ -51,14 +51,14 @@ class GroupResult(BaseModel):
 
 class SummarizeArgs(_Args):
     path: str = Field(max_length=1024)
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=2**31)
     max_tokens: int = Field(default=160, ge=16, le=1024)
 
 
 class ChangeSummaryArgs(_Args):
     path: str = Field(max_length=1024)
-    from_version: int | None = Field(default=None, ge=1)
-    to_version: int | None = Field(default=None, ge=1)
+    from_version: int | None = Field(default=None, ge=1, le=2**31)
+    to_version: int | None = Field(default=None, ge=1, le=2**31)
     max_tokens: int = Field(default=160, ge=16, le=1024)
 
 
@@ -71,7 +71,7 @@ class SummaryResult(BaseModel):
 class LinkArgs(_Args):
     path: str = Field(max_length=1024)
     ttl_s: float | None = Field(default=None, gt=0)
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=2**31)
 
 
 class LinkResult(BaseModel):

@@ -36,13 +36,13 @@ class ChatArgs(BaseModel):
 
     messages: list[Message] = Field(min_length=1, max_length=1000)
     model: str | None = None
-    max_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=2**31)
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     top_p: float = Field(default=0.95, gt=0.0, le=1.0)
-    top_k: int = Field(default=40, ge=0)
+    top_k: int = Field(default=40, ge=0, le=100_000)
     min_p: float = Field(default=0.05, ge=0.0, le=1.0)
     repeat_penalty: float = Field(default=1.0, gt=0.0, le=5.0)
-    seed: int | None = Field(default=None, ge=0)
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
     stop: list[str] = Field(default_factory=list, max_length=16)
     json_schema: dict[str, Any] | None = None
     grammar: str | None = Field(default=None, max_length=100_000)
@@ -136,6 +136,7 @@ async def run_request(
         if event is Event.TOKEN:
             if on_token is not None:
                 on_token.put_nowait(data)
+            k.events.publish(r.pid, "token", text=data, request=r.id)
             return
         if proc is not None:
             if event is Event.STARTED and where == "queued":
@@ -151,6 +152,8 @@ async def run_request(
         loop.call_soon_threadsafe(on_event, r, event, data)
 
     req.listener = listener
+    if k.events.watching(req.pid):
+        req.stream = True  # someone follows this process's events: send its tokens
     if proc is not None:
         proc.llm_queued += 1
         proc.inflight.add(req)

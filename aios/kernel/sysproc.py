@@ -48,11 +48,11 @@ class SpawnArgs(_Args):
 
 
 class PidArgs(_Args):
-    pid: int = Field(ge=1)
+    pid: int = Field(ge=1, le=2**53)
 
 
 class WaitArgs(_Args):
-    pid: int = Field(ge=1)
+    pid: int = Field(ge=1, le=2**53)
     timeout: float | None = Field(default=None, ge=0, le=86_400)
 
 
@@ -63,7 +63,7 @@ class WaitResult(BaseModel):
 
 class ListArgs(_Args):
     states: list[ProcessState] | None = None
-    parent: int | None = None
+    parent: int | None = Field(default=None, ge=1, le=2**53)
     limit: int = Field(default=100, ge=1, le=10_000)
 
 
@@ -72,7 +72,7 @@ class ListResult(BaseModel):
 
 
 class SyscallsArgs(_Args):
-    pid: int = Field(ge=1)
+    pid: int = Field(ge=1, le=2**53)
     limit: int = Field(default=1000, ge=1, le=100_000)
 
 
@@ -82,7 +82,7 @@ class SyscallsResult(BaseModel):
 
 class SchedSetArgs(_Args):
     policy: Policy
-    quantum_tokens: int | None = Field(default=None, ge=1)
+    quantum_tokens: int | None = Field(default=None, ge=1, le=100_000)
     aging_s: float | None = Field(default=None, gt=0)
 
 
@@ -167,6 +167,33 @@ async def syscalls(k: Kernel, call: Call, args: SyscallsArgs) -> SyscallsResult:
     rows = k.store.list_syscalls(pid=args.pid, limit=args.limit)
     cols = [c.name for c in rows[0].__table__.columns] if rows else []
     return SyscallsResult(syscalls=[{c: getattr(r, c) for c in cols} for r in rows])
+
+
+class AgentsResult(BaseModel):
+    agents: list[dict[str, Any]]
+
+
+async def agent_list(k: Kernel, call: Call, args: EmptyArgs) -> AgentsResult:
+    """The installed agents (entry points ``aios.agents`` and registered ones)."""
+    return AgentsResult(
+        agents=[{"name": n, "description": k.agents.describe(n)} for n in k.agents.names()]
+    )
+
+
+class TokenResult(BaseModel):
+    pid: int
+    token: str
+
+
+async def token(k: Kernel, call: Call, args: PidArgs) -> TokenResult:
+    """A bearer token for a process, limited to its capabilities (replaces the last)."""
+    _check_target(k, call, args.pid)
+    proc = k.procs.live(args.pid)
+    if proc is None or proc.state.terminal:
+        from aios.errors import Conflict
+
+        raise Conflict(f"process {args.pid} is not running", pid=args.pid)
+    return TokenResult(pid=args.pid, token=k.tokens.issue(args.pid))
 
 
 async def sched_get(k: Kernel, call: Call, args: EmptyArgs) -> SchedInfo:

@@ -1,0 +1,198 @@
+"""LLM: the kernel's chat (JSON or SSE), and the OpenAI-compatible surface
+(/v1/chat/completions, /v1/models) so OpenAI clients and LangChain work unchanged."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from aios.api.common import Api, first_event, sse_response
+from aios.errors import AiosError, BadRequest
+from aios.kernel.caps import Caller
+from aios.kernel.sysllm import ChatArgs, ChatResult
+
+__all__ = ["router"]
+
+
+class OAIMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict[str, Any]] | None = None
+
+
+class OAIRequest(BaseModel):
+    """The subset of OpenAI's chat completion request that maps onto llm.chat;
+    other fields OpenAI clients send are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str
+    messages: list[OAIMessage] = Field(min_length=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=2**31)
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=2**31)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    stop: str | list[str] | None = None
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    n: int | None = Field(default=None, ge=1, le=1)
+    stream: bool = False
+    stream_options: dict[str, Any] | None = None
+    response_format: dict[str, Any] | None = None
+
+
+def _text(content: str | list[dict[str, Any]] | None) -> str:
+    if content is None or isinstance(content, str):
+        return content or ""
+    parts = [p.get("text", "") for p in content if p.get("type") == "text"]
+    if len(parts) != len(content):
+        raise BadRequest("only text content parts are supported")
+    return "".join(parts)
+
+
+def chat_args(req: OAIRequest) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "model": req.model,
+        "messages": [
+            {"role": "system" if m.role == "developer" else m.role, "content": _text(m.content)}
+            for m in req.messages
+        ],
+    }
+    max_tokens = req.max_completion_tokens or req.max_tokens
+    if max_tokens:
+        args["max_tokens"] = max_tokens
+    for key in ("temperature", "top_p", "seed"):
+        if getattr(req, key) is not None:
+            args[key] = getattr(req, key)
+    if req.stop:
+        args["stop"] = [req.stop] if isinstance(req.stop, str) else req.stop
+    fmt = req.response_format or {}
+    if fmt.get("type") == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema")
+        if not isinstance(schema, dict):
+            raise BadRequest("response_format.json_schema.schema must be an object")
+        args["json_schema"] = schema
+    elif fmt.get("type") == "json_object":
+        args["json_schema"] = {"type": "object"}
+    return args
+
+
+def _completion(res: ChatResult, model: str, cid: str) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": res.text},
+                "finish_reason": res.finish_reason,
+                "logprobs": None,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": res.prompt_tokens,
+            "completion_tokens": res.completion_tokens,
+            "total_tokens": res.prompt_tokens + res.completion_tokens,
+        },
+    }
+
+
+def router(api: Api, auth: Any) -> APIRouter:
+    r = APIRouter(tags=["llm"])
+
+    @r.post("/v1/llm/chat", response_model=ChatResult)
+    async def chat(body: ChatArgs, caller: Caller = Depends(auth)) -> Any:
+        """A scheduled chat completion; with ``stream: true``, Server-Sent Events of
+        ``{"type": "token"}`` then ``{"type": "result"}``."""
+        if body.stream:
+            return await sse_response(api.stream(caller, "llm.chat", body))
+        return await api.call(caller, "llm.chat", body)
+
+    @r.get("/v1/models")
+    async def models(caller: Caller = Depends(auth)) -> dict[str, Any]:
+        res = await api.call(caller, "llm.models", {})
+        return {
+            "object": "list",
+            "data": [
+                {"id": m, "object": "model", "created": 0, "owned_by": "aios"} for m in res.models
+            ],
+        }
+
+    @r.post("/v1/chat/completions")
+    async def completions(body: OAIRequest, caller: Caller = Depends(auth)) -> Any:
+        """OpenAI-compatible chat completions (plain and streamed)."""
+        args = chat_args(body)
+        cid = "chatcmpl-" + uuid.uuid4().hex[:24]
+        if not body.stream:
+            res = await api.call(caller, "llm.chat", args)
+            return _completion(res, body.model, cid)
+        usage = bool((body.stream_options or {}).get("include_usage"))
+        events = api.stream(caller, "llm.chat", {**args, "stream": True})
+        first = await first_event(events)
+        return StreamingResponse(
+            _oai_stream(first, events, body.model, cid, usage),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    return r
+
+
+async def _oai_stream(
+    first: dict[str, Any] | None, events: Any, model: str, cid: str, usage: bool
+) -> AsyncIterator[bytes]:
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        body = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+        }
+        return f"data: {json.dumps(body)}\n\n".encode()
+
+    try:
+        yield chunk({"role": "assistant", "content": ""})
+        pending = [first] if first is not None else []
+        async for event in _chain(pending, events):
+            if event["type"] == "token":
+                yield chunk({"content": event["text"]})
+            elif event["type"] == "result":
+                res = event["result"]
+                yield chunk({}, res["finish_reason"])
+                if usage:
+                    u = {
+                        "prompt_tokens": res["prompt_tokens"],
+                        "completion_tokens": res["completion_tokens"],
+                        "total_tokens": res["prompt_tokens"] + res["completion_tokens"],
+                    }
+                    body = {
+                        "id": cid,
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": model,
+                        "choices": [],
+                        "usage": u,
+                    }
+                    yield f"data: {json.dumps(body)}\n\n".encode()
+        yield b"data: [DONE]\n\n"
+    except AiosError as exc:
+        yield f"data: {json.dumps({'error': exc.to_dict()})}\n\n".encode()
+    finally:
+        await events.aclose()
+
+
+async def _chain(first: list[dict[str, Any]], events: Any) -> AsyncIterator[dict[str, Any]]:
+    for e in first:
+        yield e
+    async for e in events:
+        yield e

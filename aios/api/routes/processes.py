@@ -1,0 +1,118 @@
+"""Processes: spawn (with a process token), list, get, kill, wait, events (SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from aios.api.common import Api
+from aios.kernel.caps import Caller
+from aios.kernel.process import ProcessInfo, ProcessState
+from aios.kernel.sysproc import ListResult, SpawnArgs, SyscallsResult, WaitResult
+
+__all__ = ["router"]
+
+Pid = Annotated[int, Path(ge=1, le=2**53)]
+
+
+class Spawned(BaseModel):
+    process: ProcessInfo
+    token: str
+
+
+def router(api: Api, auth: Any) -> APIRouter:
+    r = APIRouter(prefix="/v1/processes", tags=["processes"])
+
+    @r.post("", status_code=201, response_model=Spawned)
+    async def spawn(body: SpawnArgs, caller: Caller = Depends(auth)) -> Any:
+        """Start an installed agent. The token returned acts as this process only."""
+        info = await api.call(caller, "proc.spawn", body)
+        tok = await api.call(caller, "proc.token", {"pid": info.pid})
+        return Spawned(process=info, token=tok.token)
+
+    @r.get("", response_model=ListResult)
+    async def list_(
+        state: list[ProcessState] | None = Query(default=None),
+        parent: int | None = Query(default=None, ge=1, le=2**53),
+        limit: int = Query(default=100, ge=1, le=10_000),
+        caller: Caller = Depends(auth),
+    ) -> Any:
+        args: dict[str, Any] = {"limit": limit, "parent": parent}
+        if state:
+            args["states"] = [s.value for s in state]
+        return await api.call(caller, "proc.list", args)
+
+    @r.get("/{pid}", response_model=ProcessInfo)
+    async def get(pid: Pid, caller: Caller = Depends(auth)) -> Any:
+        return await api.call(caller, "proc.get", {"pid": pid})
+
+    @r.post("/{pid}/kill", response_model=ProcessInfo)
+    async def kill(pid: Pid, caller: Caller = Depends(auth)) -> Any:
+        return await api.call(caller, "proc.kill", {"pid": pid})
+
+    @r.post("/{pid}/suspend", response_model=ProcessInfo)
+    async def suspend(pid: Pid, caller: Caller = Depends(auth)) -> Any:
+        return await api.call(caller, "proc.suspend", {"pid": pid})
+
+    @r.post("/{pid}/resume", response_model=ProcessInfo)
+    async def resume(pid: Pid, caller: Caller = Depends(auth)) -> Any:
+        return await api.call(caller, "proc.resume", {"pid": pid})
+
+    @r.get("/{pid}/wait", response_model=WaitResult)
+    async def wait(
+        pid: Pid,
+        timeout: float | None = Query(default=None, ge=0, le=86_400),
+        caller: Caller = Depends(auth),
+    ) -> Any:
+        return await api.call(caller, "proc.wait", {"pid": pid, "timeout": timeout})
+
+    @r.get("/{pid}/syscalls", response_model=SyscallsResult)
+    async def syscalls(
+        pid: Pid, limit: int = Query(default=1000, ge=1, le=100_000), caller: Caller = Depends(auth)
+    ) -> Any:
+        return await api.call(caller, "proc.syscalls", {"pid": pid, "limit": limit})
+
+    @r.get("/{pid}/events", response_class=StreamingResponse)
+    async def events(pid: Pid, request: Request, caller: Caller = Depends(auth)) -> Any:
+        """Server-Sent Events: state changes, syscalls, generated tokens; ends when the
+        process does."""
+        bus = api.kernel.events
+        queue = bus.subscribe(pid)  # before reading the state: no change slips between
+        try:
+            info = await api.call(caller, "proc.get", {"pid": pid})  # permission and 404
+        except BaseException:
+            bus.unsubscribe(pid, queue)
+            raise
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                yield _frame({"type": "state", "pid": pid, "state": info.state.value})
+                if info.state.terminal:
+                    return
+                while True:
+                    try:
+                        event = await asyncio.wait_for(queue.get(), 15)
+                    except TimeoutError:
+                        yield b": keep-alive\n\n"
+                        continue
+                    yield _frame(event)
+                    if event["type"] == "state" and ProcessState(event["state"]).terminal:
+                        return
+            finally:
+                bus.unsubscribe(pid, queue)
+
+        return StreamingResponse(
+            body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    return r
+
+
+def _frame(event: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(event, default=str)}\n\n".encode()

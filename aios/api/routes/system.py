@@ -1,0 +1,68 @@
+"""Health, the generic syscall endpoint, metrics, shared links."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from aios.api.common import Api, sse_response
+from aios.errors import NotFound
+from aios.kernel.caps import Caller
+
+__all__ = ["SyscallBody", "router"]
+
+
+class SyscallBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, examples=["llm.chat"])
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class SyscallResult(BaseModel):
+    result: Any
+
+
+def router(api: Api, auth: Any) -> APIRouter:
+    r = APIRouter(tags=["system"])
+
+    @r.get("/v1/health")
+    async def health() -> dict[str, Any]:
+        """Liveness and what is loaded (no token needed)."""
+        return api.kernel.health()
+
+    @r.post("/v1/syscall", response_model=SyscallResult)
+    async def syscall(body: SyscallBody, caller: Caller = Depends(auth)) -> Any:
+        """Any syscall by name. With ``"stream": true`` in args (llm.chat, compile),
+        Server-Sent Events of JSON events."""
+        if body.args.get("stream") is True:
+            return await sse_response(api.stream(caller, body.name, body.args))
+        result = await api.call(caller, body.name, body.args)
+        return {"result": result.model_dump(mode="json")}
+
+    @r.get("/metrics", response_class=PlainTextResponse)
+    async def metrics(caller: Caller = Depends(auth)) -> str:
+        """Prometheus text format: queues, syscall latency, tokens, processes."""
+        return api.kernel.metrics_text()
+
+    @r.get("/v1/links/{token}", response_class=Response)
+    async def link(token: str) -> Response:
+        """A shared file. The link itself is the credential: unguessable and expiring."""
+        if api.kernel.fs is None or len(token) > 100:
+            raise NotFound("no such link")
+        data, mime, name = await asyncio.to_thread(api.kernel.fs.open_link, token)
+        safe = "".join(c for c in name if c.isalnum() or c in "._- ") or "file"
+        return Response(
+            data,
+            media_type=mime,
+            headers={
+                "Content-Disposition": f'inline; filename="{safe}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    return r
