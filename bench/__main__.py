@@ -16,6 +16,7 @@ ALL = [
     "fs_index",
     "fs_query",
     "fs_quality",
+    "api",
 ]
 
 

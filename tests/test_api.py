@@ -22,7 +22,7 @@ pytestmark = pytest.mark.model
 def d(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     daemon = Daemon(
         tmp_path_factory.mktemp("api") / "data",
-        env={"AIOS_API__PROCESS_RATE_PER_S": "5", "AIOS_API__PROCESS_BURST": "10"},
+        env={"AIOS_API__PROCESS_RATE_PER_S": "0.2", "AIOS_API__PROCESS_BURST": "10"},
     ).start()
     yield daemon
     assert daemon.stop() == 0, daemon.output()
@@ -188,8 +188,9 @@ def test_process_tokens_are_rate_limited(d: Daemon) -> None:
     pid, token = r.json()["process"]["pid"], r.json()["token"]
     try:
         with httpx.Client(base_url=d.url, headers=h(token)) as client:
-            codes = [client.get("/v1/tools").status_code for _ in range(30)]
-            assert codes[:10] == [200] * 10 and 429 in codes  # the burst, then throttled
+            # one token per 5 s: the burst of 10 passes, the next calls are throttled
+            codes = [client.get("/v1/tools").status_code for _ in range(12)]
+            assert codes[:10] == [200] * 10 and 429 in codes[10:]
             r = client.get("/v1/tools")
         assert r.status_code == 429 and "retry-after" in r.headers
         assert r.json()["error"]["code"] == "rate_limited"

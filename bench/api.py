@@ -1,0 +1,205 @@
+"""api: the HTTP API under load, and streaming over HTTP vs in-process.
+
+1. An authenticated light syscall (POST /v1/fs/stat) from 32 concurrent keep-alive
+   clients against a real daemon on loopback. The load generator is a minimal
+   asyncio HTTP/1.1 client in this process (so that it costs less CPU than the
+   server it measures; both share this 2-core machine). Goal: at least 1,500
+   requests/s and p99 at most 50 ms.
+2. Streamed chat tokens/s over HTTP (SSE) vs the same stream in-process, same
+   model, prompts and lengths. Goal: at least 95%.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from aios.kernel import ADMIN, Kernel
+from bench.common import bench_config, percentile, record, report
+
+CLIENTS = 32
+DURATION_S = 8.0
+PROMPTS = [
+    "Write a long story about a lighthouse keeper.",
+    "Explain how a steam engine works, in detail.",
+    "Describe a walk through a busy market.",
+]
+MAX_TOKENS = 128
+
+
+async def _client(
+    host: str, port: int, request: bytes, until: float, latencies: list[float]
+) -> int:
+    reader, writer = await asyncio.open_connection(host, port)
+    done = 0
+    try:
+        while time.perf_counter() < until:
+            t0 = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise RuntimeError(head.decode(errors="replace"))
+            latencies.append(time.perf_counter() - t0)
+            done += 1
+    finally:
+        writer.close()
+    return done
+
+
+async def _load(port: int, token: str) -> dict[str, Any]:
+    body = json.dumps({"path": "bench/file.txt"}).encode()
+    request = (
+        f"POST /v1/fs/stat HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    warm: list[float] = []
+    await asyncio.gather(
+        *(
+            _client("127.0.0.1", port, request, time.perf_counter() + 1.0, warm)
+            for _ in range(CLIENTS)
+        )
+    )
+    latencies: list[float] = []
+    t0 = time.perf_counter()
+    counts = await asyncio.gather(
+        *(_client("127.0.0.1", port, request, t0 + DURATION_S, latencies) for _ in range(CLIENTS))
+    )
+    wall = time.perf_counter() - t0
+    return {
+        "requests": sum(counts),
+        "rps": sum(counts) / wall,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+def _stream_http(url: str, token: str, prompt: str) -> dict[str, float]:
+    import httpx
+
+    n, first, last = 0, 0.0, 0.0
+    t0 = time.perf_counter()
+    with httpx.stream(
+        "POST",
+        url + "/v1/llm/chat",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": MAX_TOKENS,
+            "temperature": 0,
+            "stream": True,
+        },
+        timeout=120,
+    ) as r:
+        for line in r.iter_lines():
+            if line.startswith("data:") and '"token"' in line:
+                last = time.perf_counter()
+                first = first or last
+                n += 1
+    return {"tokens": n, "tps": n / (last - t0), "ttft_ms": (first - t0) * 1000}
+
+
+async def _stream_local(k: Kernel, prompt: str) -> dict[str, float]:
+    n, first, last = 0, 0.0, 0.0
+    t0 = time.perf_counter()
+    async for ev in k.syscall_stream(
+        ADMIN,
+        "llm.chat",
+        {
+            "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": MAX_TOKENS,
+            "temperature": 0,
+        },
+    ):
+        if ev["type"] == "token":
+            last = time.perf_counter()
+            first = first or last
+            n += 1
+    return {"tokens": n, "tps": n / (last - t0), "ttft_ms": (first - t0) * 1000}
+
+
+def _daemon(data: Path) -> Any:
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from tests.daemon_helpers import Daemon
+
+    return Daemon(data, env={"AIOS_FS__PRELOAD": "false", "AIOS_LOG_LEVEL": "warning"})
+
+
+def main() -> None:
+    cfg = bench_config(
+        llm={"cores": [{"kind": "llamacpp", "n_ctx": 1024, "n_seq": 2}]},
+        fs={"watch": False, "preload": False},
+    )
+
+    async def local() -> list[dict[str, float]]:
+        async with Kernel(cfg) as k:
+            await _stream_local(k, "warm up")
+            return [await _stream_local(k, p) for p in PROMPTS]
+
+    local_runs = asyncio.run(local())
+    d = _daemon(Path(tempfile.mkdtemp(prefix="aios-bench-api-")) / "data")
+    d.env.update({"AIOS_LLM__CORES": json.dumps([{"kind": "llamacpp", "n_ctx": 1024, "n_seq": 2}])})
+    d.start()
+    try:
+        import httpx
+
+        httpx.post(
+            d.url + "/v1/fs/write",
+            headers={"Authorization": f"Bearer {d.token}"},
+            json={"path": "bench/file.txt", "content": "x"},
+        ).raise_for_status()
+        _stream_http(d.url, d.token, "warm up")
+        http_runs = [_stream_http(d.url, d.token, p) for p in PROMPTS]
+        load = asyncio.run(_load(d.port, d.token))
+    finally:
+        d.stop()
+    tps_local = statistics.median(r["tps"] for r in local_runs)
+    tps_http = statistics.median(r["tps"] for r in http_runs)
+    report(
+        "api",
+        [
+            record(
+                "fs.stat requests/s, 32 clients",
+                load["rps"],
+                None,
+                goal=">= 1500",
+                met=load["rps"] >= 1500,
+                unit="req/s",
+                note=f"{load['requests']} requests in {DURATION_S:g} s, p50 "
+                f"{load['p50_ms']:.1f} ms; client and server share {os.cpu_count()} cores",
+            ),
+            record(
+                "fs.stat p99 latency, 32 clients",
+                load["p99_ms"],
+                None,
+                goal="<= 50 ms",
+                met=load["p99_ms"] <= 50,
+                unit="ms",
+            ),
+            record(
+                "streamed chat tokens/s, HTTP vs in-process",
+                tps_http,
+                tps_local,
+                goal=">= 0.95x in-process",
+                met=tps_http >= 0.95 * tps_local,
+                unit="tok/s",
+            ),
+        ],
+        {"load": load, "local": local_runs, "http": http_runs},
+    )
+
+
+if __name__ == "__main__":
+    main()
