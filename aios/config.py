@@ -191,6 +191,12 @@ class FsConfig(_Section):
     max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     watch: bool = Field(default=True, description="notice edits made outside aios")
     preload: bool = Field(default=True, description="load the embedding model at start")
+    embed_threads: int = Field(
+        default=0,
+        ge=0,
+        description="torch threads for embeddings; 0: 1 beside an in-process llama.cpp "
+        "core (more OpenMP threads than cores slows every llama.cpp step), else all cores",
+    )
     link_ttl_s: float = Field(default=3600.0, gt=0, le=30 * 86400)
     summary_chars: int = Field(default=6000, ge=100, description="text given to summarize")
 
@@ -202,6 +208,9 @@ class ApiConfig(_Section):
     process_burst: int = Field(default=100, ge=1)
     admin_rate_per_s: float = Field(default=0.0, ge=0, description="0: no limit")
     admin_burst: int = Field(default=1000, ge=1)
+    event_loop: Literal["auto", "asyncio", "uvloop"] = Field(
+        default="auto", description="auto: uvloop where it is installed"
+    )
 
 
 class Config(BaseSettings):
