@@ -12,6 +12,7 @@ import pytest
 from aios.config import Config, load_config
 from aios.fs.embed import Embedder
 from aios.kernel import Kernel
+from tests.fakes import FakeCore
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +49,11 @@ async def kernel(config: Config, embedder: Embedder) -> AsyncIterator[Kernel]:
     """A kernel on the real bundled model."""
     async with Kernel(config, embedder=embedder) as k:
         yield k
+
+
+@pytest.fixture
+async def k(tmp_path: Path, embedder: Embedder) -> AsyncIterator[Kernel]:
+    """A kernel with LSFS (real embeddings, chroma, SQLite) on a scripted LLM core."""
+    cfg = make_config(tmp_path, llm={"cores": [{"kind": "llamacpp", "model": "fake"}]})
+    async with Kernel(cfg, cores=[FakeCore()], embedder=embedder) as kernel:
+        yield kernel

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPBearer
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aios import __version__
@@ -52,15 +52,11 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
             allow_methods=["GET", "POST", "PUT"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    bearer = HTTPBearer(auto_error=False, description="the admin token or a process token")
 
-    async def auth(request: Request, _: Any = None) -> Caller:
+    async def auth(request: Request) -> Caller:
         caller = authenticate(api, request)
         request.state.caller = caller
         return caller
-
-    # Show the scheme in OpenAPI while our own authenticate() decides.
-    auth.__signature__ = _with_security(auth, bearer)  # type: ignore[attr-defined]
 
     @app.exception_handler(AiosError)
     async def _aios_error(_: Request, exc: AiosError) -> JSONResponse:
@@ -93,16 +89,48 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
         return error_response(AiosError("internal error"))
 
     for module in (system, processes, llm, work, fs, cerebrum):
-        app.include_router(module.router(api, auth), responses=ERROR_RESPONSES)
+        for route in module.router(api, auth).routes:
+            if isinstance(route, APIRoute):
+                route.responses = {**ERROR_RESPONSES, **route.responses}
+            app.router.routes.append(route)
+    _declare_security(app, auth)
     return app
 
 
-def _with_security(fn: Any, bearer: HTTPBearer) -> Any:
-    import inspect
+def _uses(dependant: Any, fn: Any) -> bool:
+    return dependant.call is fn or any(_uses(d, fn) for d in dependant.dependencies)
 
-    from fastapi import Depends
 
-    sig = inspect.signature(fn)
-    params = list(sig.parameters.values())
-    params[1] = params[1].replace(default=Depends(bearer))
-    return sig.replace(parameters=params)
+def _declare_security(app: FastAPI, auth: Any) -> None:
+    """Declare in OpenAPI the credentials that ``auth`` checks, on every operation that
+    depends on it. (A security dependency would do the same, but it runs per request.)"""
+    protected = {
+        (route.path_format, method.lower())
+        for route in app.routes
+        if isinstance(route, APIRoute) and _uses(route.dependant, auth)
+        for method in route.methods or ()
+    }
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = app.openapi_schema = build()
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the admin token (`aios token`) or a process token",
+                },
+                "basic": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "any user name, the token as password (~/.netrc)",
+                },
+            }
+            for path, ops in schema.get("paths", {}).items():
+                for method, op in ops.items():
+                    if (path, method) in protected:
+                        op["security"] = [{"bearer": []}, {"basic": []}]
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -11,10 +11,8 @@ reads run concurrently.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
-import secrets
 import shutil
 import threading
 import time
@@ -24,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aios.config import FsConfig
@@ -33,7 +31,7 @@ from aios.fs.blobs import BlobStore, atomic_write, sha256
 from aios.fs.embed import Embedder
 from aios.fs.extract import guess_mime
 from aios.fs.index import Indexer
-from aios.fs.models import ChunkRow, FileRow, LinkRow, VersionRow, create_tables
+from aios.fs.models import ChunkRow, FileRow, VersionRow, create_tables
 from aios.fs.paths import Paths, parent_of
 from aios.fs.vectors import VectorIndex
 
@@ -42,7 +40,8 @@ __all__ = ["LSFS"]
 log = logging.getLogger(__name__)
 
 
-def info(row: FileRow) -> dict[str, Any]:
+def info(row: Any) -> dict[str, Any]:
+    """A file's metadata from its row (an ORM FileRow or a Core row of fs_files)."""
     return {
         "path": row.path,
         "kind": row.kind,
@@ -67,7 +66,15 @@ class LSFS:
         self.paths = Paths(cfg.mount or data_dir / "files")
         self.blobs = BlobStore(data_dir / "blobs")
         create_tables(engine)
+        self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        # A local SQLite read takes microseconds: callers on the event loop run light
+        # reads in place, as a thread hand-off costs more than the read itself.
+        self.inline_reads = engine.dialect.name == "sqlite"
+        files = FileRow.__table__
+        self._stat_query = select(files).where(
+            files.c.path == bindparam("path"), files.c.deleted.is_(False)
+        )
         self.embedder = embedder or Embedder(cfg.embedding_path)
         self.vectors = VectorIndex(cfg.chroma, data_dir / "chroma")
         self.indexer = Indexer(
@@ -143,8 +150,11 @@ class LSFS:
         rel = self.paths.norm(path)
         if rel == "":
             return {"path": "", "kind": "dir", "size": 0, "version": 0, "locked": False}
-        with self.sessions() as s:
-            return info(self.require(s, rel))
+        with self.engine.connect() as c:  # Core, not the ORM: stat is the hot path
+            row = c.execute(self._stat_query, {"path": rel}).first()
+        if row is None:
+            raise NotFound(f"no such file or folder: {rel!r}", path=rel)
+        return info(row)
 
     def ls(self, path: str = "", recursive: bool = False) -> list[dict[str, Any]]:
         rel = self.paths.norm(path)
@@ -163,55 +173,18 @@ class LSFS:
             meta = info(row)
             sha = row.sha256
             if version is not None and version != row.version:
-                v = self._version(s, row, version)
+                v = self.version_of(s, row, version)
                 sha, meta = v.sha256, {**meta, "version": v.n, "size": v.size, "sha256": v.sha256}
         assert sha is not None
         return self.blobs.get(sha), meta
 
-    def _version(self, s: Session, row: FileRow, n: int) -> VersionRow:
+    def version_of(self, s: Session, row: FileRow, n: int) -> VersionRow:
         v = s.scalars(
             select(VersionRow).where(VersionRow.file_id == row.id, VersionRow.n == n)
         ).first()
         if v is None:
             raise NotFound(f"{row.path!r} has no version {n} (it has 1..{row.version})")
         return v
-
-    def history(self, path: str) -> list[dict[str, Any]]:
-        rel = self.paths.norm(path)
-        with self.sessions() as s:
-            row = self.require(s, rel, "file")
-            vs = s.scalars(
-                select(VersionRow).where(VersionRow.file_id == row.id).order_by(VersionRow.n)
-            )
-            return [
-                {
-                    "version": v.n,
-                    "sha256": v.sha256,
-                    "size": v.size,
-                    "at": v.created_at,
-                    "op": v.op,
-                    "author": v.author,
-                    "path": v.path,
-                    "note": v.note,
-                }
-                for v in vs
-            ]
-
-    def diff(self, path: str, a: int | None = None, b: int | None = None) -> str:
-        """Unified diff from version a (default: the one before b) to b (default: now)."""
-        rel = self.paths.norm(path)
-        with self.sessions() as s:
-            row = self.require(s, rel, "file")
-            b = b or row.version
-            a = a if a is not None else max(1, b - 1)
-            va, vb = self._version(s, row, a), self._version(s, row, b)
-        old, new = self.blobs.get(va.sha256), self.blobs.get(vb.sha256)
-        try:
-            lines_a = old.decode("utf-8").splitlines(keepends=True)
-            lines_b = new.decode("utf-8").splitlines(keepends=True)
-        except UnicodeDecodeError:
-            return f"binary content: v{a} ({va.size} bytes) -> v{b} ({vb.size} bytes)\n"
-        return "".join(difflib.unified_diff(lines_a, lines_b, f"{rel}@v{a}", f"{rel}@v{b}"))
 
     # -- writing ------------------------------------------------------------------
 
@@ -422,113 +395,3 @@ class LSFS:
             if disk.exists():  # a hint to other tools too
                 disk.chmod(0o444 if locked else 0o644)
             return info(row)
-
-    def rollback(
-        self, path: str, *, author: str, n: int | None = None, at: float | None = None
-    ) -> dict[str, Any]:
-        """Go back ``n`` versions, or to the version current at time ``at``;
-        recorded as a new version."""
-        if (n is None) == (at is None):
-            raise BadRequest("give either n (versions back) or at (a time)")
-        rel = self.paths.norm(path)
-        with self.lock:
-            with self.sessions() as s:
-                row = self.require(s, rel, "file")
-                if n is not None:
-                    if n < 1 or n >= row.version:
-                        raise BadRequest(
-                            f"{rel!r} has {row.version} versions; n must be 1..{row.version - 1}"
-                        )
-                    target = self._version(s, row, row.version - n)
-                else:
-                    found = s.scalars(
-                        select(VersionRow)
-                        .where(VersionRow.file_id == row.id, VersionRow.created_at <= at)
-                        .order_by(VersionRow.n.desc())
-                    ).first()
-                    if found is None:
-                        raise NotFound(f"{rel!r} did not exist at {at}")
-                    target = found
-            return self.write(
-                rel,
-                self.blobs.get(target.sha256),
-                author=author,
-                op="rollback",
-                note=f"to v{target.n}",
-            )
-
-    def join(
-        self, a: str, b: str, dst: str, *, author: str, separator: str = "\n"
-    ) -> dict[str, Any]:
-        da, _ = self.read(a)
-        db, _ = self.read(b)
-        return self.write(
-            dst,
-            da + separator.encode() + db,
-            author=author,
-            op="join",
-            exclusive=True,
-            note=f"{a} + {b}",
-        )
-
-    def group(self, paths: list[str], folder: str, *, author: str) -> list[str]:
-        """Copy files into a new folder (blobs are shared, so copies cost no storage)."""
-        self.mkdir(folder, author=author)
-        out = []
-        for p in paths:
-            data, meta = self.read(p)
-            name = meta["path"].rsplit("/", 1)[-1]
-            target, i = f"{self.paths.norm(folder)}/{name}", 2
-            while True:
-                try:
-                    self.write(
-                        target,
-                        data,
-                        author=author,
-                        op="create",
-                        exclusive=True,
-                        note=f"grouped from {meta['path']}",
-                    )
-                    break
-                except Conflict:
-                    stem, dot, ext = name.rpartition(".")
-                    base = f"{stem}-{i}.{ext}" if dot else f"{name}-{i}"
-                    target, i = f"{self.paths.norm(folder)}/{base}", i + 1
-            out.append(target)
-        return out
-
-    # -- links -----------------------------------------------------------------------
-
-    def make_link(
-        self, path: str, *, author: str, ttl_s: float | None = None, version: int | None = None
-    ) -> dict[str, Any]:
-        _, meta = self.read(path, version)
-        ttl = min(ttl_s or self.cfg.link_ttl_s, 30 * 86400)
-        token = secrets.token_urlsafe(32)
-        now = time.time()
-        with self.tx() as s:
-            row = self.require(s, meta["path"], "file")
-            s.add(
-                LinkRow(
-                    token=token,
-                    file_id=row.id,
-                    version=version,
-                    created_at=now,
-                    expires_at=now + ttl,
-                    created_by=author,
-                )
-            )
-        return {"token": token, "path": meta["path"], "expires_at": now + ttl, "version": version}
-
-    def open_link(self, token: str) -> tuple[bytes, str, str]:
-        """(content, mime, file name); NotFound if unknown or expired."""
-        with self.sessions() as s:
-            link = s.get(LinkRow, token)
-            if link is None or link.expires_at < time.time():
-                raise NotFound("no such link, or it has expired")
-            row = s.get(FileRow, link.file_id)
-            if row is None or row.deleted:
-                raise NotFound("the linked file was deleted")
-            path, version = row.path, link.version
-        data, meta = self.read(path, version)
-        return data, meta.get("mime") or "application/octet-stream", path.rsplit("/", 1)[-1]

@@ -8,7 +8,7 @@ leading or trailing slashes; the root itself is "".
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from aios.errors import BadRequest, PermissionDenied
 
@@ -35,14 +35,14 @@ class Paths:
                 path = str(p.relative_to(self.root))
             except ValueError:
                 raise PermissionDenied(f"{path!r} is outside the LSFS mount root") from None
-        parts = [s for s in PurePosixPath(path).parts if s not in ("", ".")]
+        parts = [s for s in path.split("/") if s not in ("", ".")]
         if any(s == ".." for s in parts):
             raise PermissionDenied(f"'..' is not allowed in LSFS paths: {path!r}")
         if len(parts) > MAX_DEPTH:
             raise BadRequest(f"path deeper than {MAX_DEPTH} levels")
-        rel = "/".join(parts)
-        self.disk(rel)  # refuses symlinks that lead outside
-        return rel
+        # syntax only: every access to the disk goes through disk(), which refuses
+        # symlinks that lead outside (a realpath per call would cost every stat)
+        return "/".join(parts)
 
     def disk(self, rel: str) -> Path:
         """The file on disk for a normalised path, checked to stay inside the root."""

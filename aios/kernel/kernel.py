@@ -12,7 +12,6 @@ each time.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
 import time
@@ -22,14 +21,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from aios.agents.context import ProcessContext, SyncProcessContext
 from aios.agents.registry import AgentRegistry
 from aios.config import Config
 from aios.errors import (
     AiosError,
     BadRequest,
     Cancelled,
-    Conflict,
     PermissionDenied,
     Unavailable,
 )
@@ -37,11 +34,12 @@ from aios.fs.embed import Embedder
 from aios.fs.fs import LSFS
 from aios.fs.monitor import watch
 from aios.fs.tools import register_fs_tools
-from aios.kernel.caps import ADMIN, Caller, Capabilities
+from aios.kernel.caps import Caller
 from aios.kernel.events import EventBus
 from aios.kernel.llm import Core, CoreWorker, build_cores
-from aios.kernel.metrics import Metrics
-from aios.kernel.process import Process, ProcessInfo, ProcessState, ProcessTable
+from aios.kernel.metrics import Metrics, kernel_metrics
+from aios.kernel.process import ProcessState, ProcessTable
+from aios.kernel.procops import ProcessOps
 from aios.kernel.scheduler import Scheduler
 from aios.kernel.store import Store
 from aios.kernel.syscalls import Call, Syscall, SyscallTable, builtin_syscalls
@@ -56,7 +54,7 @@ log = logging.getLogger(__name__)
 _AUDIT_ARGS_CHARS = 2000
 
 
-class Kernel:
+class Kernel(ProcessOps):
     def __init__(
         self,
         config: Config,
@@ -83,7 +81,15 @@ class Kernel:
         register_builtin_tools(self.tools, config.tools, str(config.data_dir / "sandbox"))
         self.fs: LSFS | None = None
         if config.fs.enabled:
-            self.fs = LSFS(config.fs, self.store.engine, config.data_dir, embedder)
+            self.fs = LSFS(
+                config.fs,
+                self.store.engine,
+                config.data_dir,
+                embedder
+                or Embedder.configured(
+                    config.fs, beside_llamacpp=any(c.kind == "llamacpp" for c in config.llm.cores)
+                ),
+            )
             register_fs_tools(self.tools, self)
         self._fs_stop = asyncio.Event()
         self._fs_watch: asyncio.Task[None] | None = None
@@ -357,172 +363,11 @@ class Kernel:
             c.llm_run_s += call.run_s
             self.procs.account(proc)
 
-    # -- processes ---------------------------------------------------------------
-
-    def _state_changed(self, proc: Process, old: ProcessState) -> None:
-        self.events.publish(
-            proc.pid, "state", state=proc.state.value, previous=old.value, error=proc.error
-        )
-        if proc.state.terminal:
-            self.tokens.revoke(proc.pid)  # a process token dies with its process
-
-    async def spawn(
-        self,
-        agent: str | Any,
-        task: str = "",
-        *,
-        name: str | None = None,
-        priority: int = 0,
-        capabilities: Capabilities | None = None,
-        caller: Caller = ADMIN,
-    ) -> Process:
-        """Start an agent (an installed name or a callable) as a new process."""
-        if not self._accepting:
-            raise Unavailable("the kernel is not accepting work")
-        agent_name, fn = self.agents.resolve(agent)
-        parent = None
-        if not caller.admin:
-            parent_proc = self.procs.live(caller.pid or 0)
-            assert parent_proc is not None and caller.caps is not None
-            parent = parent_proc.pid
-            if priority > parent_proc.priority:
-                raise PermissionDenied(
-                    f"a child cannot have a higher priority ({priority}) than its parent "
-                    f"({parent_proc.priority})"
-                )
-            capabilities = capabilities or caller.caps
-            excess = capabilities.excess_over(caller.caps)
-            if excess:
-                raise PermissionDenied(
-                    "a child cannot have capabilities its parent lacks", excess=excess
-                )
-        proc = self.procs.create(
-            name=name or agent_name,
-            agent=agent_name,
-            task=task,
-            parent=parent,
-            owner=caller.owner,
-            priority=priority,
-            capabilities=capabilities or Capabilities(),
-        )
-        proc.task_handle = asyncio.create_task(self._run(proc, fn), name=f"aios-pid-{proc.pid}")
-        return proc
-
-    async def _run(self, proc: Process, fn: Any) -> None:
-        self.procs.start(proc)
-        ctx = ProcessContext(self, proc)
-        try:
-            await proc.resumed.wait()  # spawned, then suspended before it ran
-            if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-                getattr(fn, "__call__", None)  # noqa: B004
-            ):
-                result = await fn(ctx, proc.task)
-            else:
-                loop = asyncio.get_running_loop()
-                result = await asyncio.to_thread(fn, SyncProcessContext(ctx, loop), proc.task)
-                if inspect.isawaitable(result):
-                    result = await result
-        except asyncio.CancelledError:
-            self.procs.end(proc, ProcessState.KILLED, error="killed")
-        except AiosError as exc:
-            state = (
-                ProcessState.KILLED if proc.state == ProcessState.KILLED else ProcessState.FAILED
-            )
-            self.procs.end(proc, state, error=f"{exc.code}: {exc.message}")
-        except Exception as exc:
-            log.info("process %d (%s) failed: %r", proc.pid, proc.name, exc)
-            self.procs.end(proc, ProcessState.FAILED, error=f"{type(exc).__name__}: {exc}")
-        else:
-            self.procs.end(proc, ProcessState.EXITED, result=result)
-
-    def _live(self, pid: int) -> Process:
-        proc = self.procs.live(pid)
-        if proc is None:
-            self.procs.get(pid)  # NotFound, or an ended process of an earlier run
-            raise Conflict(f"process {pid} is not running", pid=pid)
-        return proc
-
-    def kill(self, pid: int) -> ProcessInfo:
-        proc = self.procs.live(pid)
-        if proc is None:
-            return self.procs.get(pid)  # already ended in an earlier run
-        if proc.state.terminal:
-            return proc.info()
-        for req in list(proc.inflight):
-            self.scheduler.cancel(req)
-        self.scheduler.release(pid)
-        self.procs.end(proc, ProcessState.KILLED, error="killed")
-        if proc.task_handle is not None:
-            proc.task_handle.cancel()
-        log.info("killed process %d (%s)", pid, proc.name)
-        return proc.info()
-
-    async def wait(self, pid: int, timeout: float | None = None) -> ProcessInfo:
-        proc = self.procs.live(pid)
-        if proc is None:
-            return self.procs.get(pid)
-        with suppress(TimeoutError):
-            await asyncio.wait_for(proc.done.wait(), timeout)
-        return proc.info()
-
-    def suspend(self, pid: int) -> ProcessInfo:
-        proc = self._live(pid)
-        self.procs.set_suspended(proc, True)
-        self.scheduler.hold(pid)
-        return proc.info()
-
-    def resume(self, pid: int) -> ProcessInfo:
-        proc = self._live(pid)
-        if not proc.suspended:
-            return proc.info()
-        self.scheduler.release(pid)
-        self.procs.set_suspended(proc, False)
-        return proc.info()
-
-    @asynccontextmanager
-    async def io_wait(self, proc: Process, what: str) -> AsyncIterator[None]:
-        """The process waits on something other than an LLM core (a tool, a person)."""
-        proc.io_waiting += 1
-        self.procs.refresh(proc)
-        t0 = time.monotonic()
-        try:
-            yield
-        finally:
-            proc.io_waiting -= 1
-            proc.counters.tool_s += time.monotonic() - t0
-            if not proc.state.terminal:
-                self.procs.refresh(proc)
-                self.procs.account(proc)
-
     # -- inspection ------------------------------------------------------------
 
     def metrics_text(self) -> str:
         """Prometheus text: counters and histograms, plus gauges read now."""
-        sched = self.scheduler.stats()
-        by_state: dict[str, int] = {}
-        for p in self.procs.all_live():
-            by_state[p.state.value] = by_state.get(p.state.value, 0) + 1
-        gauges: dict[str, Any] = {
-            "aios_llm_queue_depth": (
-                "LLM requests waiting, by model",
-                [({"model": m}, n) for m, n in sorted(sched["queued_by_model"].items())]
-                or [({"model": self.config.llm.resolved_default_model}, 0)],
-            ),
-            "aios_llm_running": ("LLM requests on a core", [({}, len(sched["running"]))]),
-            "aios_processes": (
-                "processes of this daemon run, by state",
-                [({"state": s}, n) for s, n in sorted(by_state.items())]
-                or [({"state": "RUNNING"}, 0)],
-            ),
-            "aios_core_busy_seconds": (
-                "time each core worker spent generating",
-                [({"worker": w.name}, round(w.busy_s, 3)) for w in self.workers],
-            ),
-        }
-        if self.fs is not None:
-            snap = self.fs.indexer.snapshot()
-            gauges["aios_fs_index_queue"] = ("files waiting to be indexed", [({}, snap["queued"])])
-        return self.metrics.render(gauges)
+        return kernel_metrics(self)
 
     def grammar_ok(self, model: str | None) -> bool:
         """Whether every core serving ``model`` takes GBNF grammars."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Metrics"]
+if TYPE_CHECKING:
+    from aios.kernel.kernel import Kernel
+
+__all__ = ["Metrics", "kernel_metrics"]
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -60,3 +63,31 @@ class Metrics:
                 lab = ",".join(f'{k}="{v}"' for k, v in labels.items())
                 out.append(f"{name}{{{lab}}} {value}" if lab else f"{name} {value}")
         return "\n".join(out) + "\n"
+
+
+def kernel_metrics(kernel: Kernel) -> str:
+    """The kernel's Prometheus text: its counters and histograms, plus gauges read now."""
+    sched = kernel.scheduler.stats()
+    by_state: dict[str, int] = {}
+    for p in kernel.procs.all_live():
+        by_state[p.state.value] = by_state.get(p.state.value, 0) + 1
+    gauges: dict[str, Any] = {
+        "aios_llm_queue_depth": (
+            "LLM requests waiting, by model",
+            [({"model": m}, n) for m, n in sorted(sched["queued_by_model"].items())]
+            or [({"model": kernel.config.llm.resolved_default_model}, 0)],
+        ),
+        "aios_llm_running": ("LLM requests on a core", [({}, len(sched["running"]))]),
+        "aios_processes": (
+            "processes of this daemon run, by state",
+            [({"state": s}, n) for s, n in sorted(by_state.items())] or [({"state": "RUNNING"}, 0)],
+        ),
+        "aios_core_busy_seconds": (
+            "time each core worker spent generating",
+            [({"worker": w.name}, round(w.busy_s, 3)) for w in kernel.workers],
+        ),
+    }
+    if kernel.fs is not None:
+        snap = kernel.fs.indexer.snapshot()
+        gauges["aios_fs_index_queue"] = ("files waiting to be indexed", [({}, snap["queued"])])
+    return kernel.metrics.render(gauges)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aios.errors import BadRequest, PermissionDenied, Unavailable
+from aios.fs import compose, versions
 
 if TYPE_CHECKING:
     from aios.fs.fs import LSFS
@@ -232,7 +233,8 @@ async def ls(k: Kernel, call: Call, args: LsArgs) -> ListResult:
 async def stat(k: Kernel, call: Call, args: PathArgs) -> FileInfo:
     """A file's or folder's metadata, its version and whether it is indexed."""
     rel = check(k, call, args.path, write=False)
-    return FileInfo(**await _run(lsfs(k).stat, rel))
+    fs = lsfs(k)
+    return FileInfo(**(fs.stat(rel) if fs.inline_reads else await _run(fs.stat, rel)))
 
 
 async def mv(k: Kernel, call: Call, args: MvArgs) -> FileInfo:
@@ -257,14 +259,16 @@ async def unlock(k: Kernel, call: Call, args: PathArgs) -> FileInfo:
 async def history(k: Kernel, call: Call, args: PathArgs) -> HistoryResult:
     """Every version of a file: when, by whom, how."""
     rel = check(k, call, args.path, write=False)
-    return HistoryResult(path=rel, versions=await _run(lsfs(k).history, rel))
+    return HistoryResult(path=rel, versions=await _run(versions.history, lsfs(k), rel))
 
 
 async def rollback(k: Kernel, call: Call, args: RollbackArgs) -> FileInfo:
     """Restore an earlier version (n back, or as of a time), as a new version."""
     rel = check(k, call, args.path, write=True)
     return FileInfo(
-        **await _run(lsfs(k).rollback, rel, author=call.caller.label, n=args.n, at=args.at)
+        **await _run(
+            versions.rollback, lsfs(k), rel, author=call.caller.label, n=args.n, at=args.at
+        )
     )
 
 
@@ -272,7 +276,7 @@ async def diff(k: Kernel, call: Call, args: DiffArgs) -> DiffResult:
     """A unified diff between two versions of a file."""
     rel = check(k, call, args.path, write=False)
     return DiffResult(
-        path=rel, diff=await _run(lsfs(k).diff, rel, args.from_version, args.to_version)
+        path=rel, diff=await _run(versions.diff, lsfs(k), rel, args.from_version, args.to_version)
     )
 
 
@@ -282,5 +286,7 @@ async def join(k: Kernel, call: Call, args: JoinArgs) -> FileInfo:
     b = check(k, call, args.b, write=False)
     dst = check(k, call, args.dst, write=True)
     return FileInfo(
-        **await _run(lsfs(k).join, a, b, dst, author=call.caller.label, separator=args.separator)
+        **await _run(
+            compose.join, lsfs(k), a, b, dst, author=call.caller.label, separator=args.separator
+        )
     )

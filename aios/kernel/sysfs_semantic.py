@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aios.fs import compose, versions
 from aios.fs.retrieve import retrieve as _retrieve
 from aios.kernel.sysfs import check, lsfs, readable_scopes
 
@@ -127,7 +128,9 @@ async def group_by(k: Kernel, call: Call, args: GroupArgs) -> GroupResult:
     hits = await asyncio.to_thread(_search, k, call, args.query, args.mode, args.top_k, args.prefix)
     sources = [h.path for h in hits if args.min_score is None or h.score >= args.min_score]
     sources = [p for p in sources if p != folder and not p.startswith(folder + "/")]
-    paths = await asyncio.to_thread(lsfs(k).group, sources, folder, author=call.caller.label)
+    paths = await asyncio.to_thread(
+        compose.group, lsfs(k), sources, folder, author=call.caller.label
+    )
     return GroupResult(folder=folder, paths=paths, sources=sources)
 
 
@@ -168,7 +171,7 @@ async def summarize(k: Kernel, call: Call, args: SummarizeArgs) -> SummaryResult
 async def change_summary(k: Kernel, call: Call, args: ChangeSummaryArgs) -> SummaryResult:
     """Summarise with the LLM what changed between two versions of a file."""
     rel = check(k, call, args.path, write=False)
-    diff = await asyncio.to_thread(lsfs(k).diff, rel, args.from_version, args.to_version)
+    diff = await asyncio.to_thread(versions.diff, lsfs(k), rel, args.from_version, args.to_version)
     if not diff.strip():
         return SummaryResult(path=rel, summary="No changes.", truncated=False)
     limit = k.config.fs.summary_chars
@@ -186,7 +189,12 @@ async def link(k: Kernel, call: Call, args: LinkArgs) -> LinkResult:
     """An unguessable, expiring URL of this daemon that serves the file."""
     rel = check(k, call, args.path, write=False)
     out = await asyncio.to_thread(
-        lsfs(k).make_link, rel, author=call.caller.label, ttl_s=args.ttl_s, version=args.version
+        compose.make_link,
+        lsfs(k),
+        rel,
+        author=call.caller.label,
+        ttl_s=args.ttl_s,
+        version=args.version,
     )
     url = f"http://{k.config.host}:{k.config.port}/v1/links/{out['token']}"
     return LinkResult(url=url, token=out["token"], path=out["path"], expires_at=out["expires_at"])

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aios.api.common import Api, sse_response
 from aios.errors import NotFound
+from aios.fs import compose
 from aios.kernel.caps import Caller
 
 __all__ = ["SyscallBody", "router"]
@@ -53,7 +54,7 @@ def router(api: Api, auth: Any) -> APIRouter:
         """A shared file. The link itself is the credential: unguessable and expiring."""
         if api.kernel.fs is None or len(token) > 100:
             raise NotFound("no such link")
-        data, mime, name = await asyncio.to_thread(api.kernel.fs.open_link, token)
+        data, mime, name = await asyncio.to_thread(compose.open_link, api.kernel.fs, token)
         safe = "".join(c for c in name if c.isalnum() or c in "._- ") or "file"
         return Response(
             data,

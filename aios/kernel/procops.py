@@ -1,0 +1,175 @@
+"""The kernel's process operations: spawn, run, kill, wait, suspend, resume, and the
+WAITING state of a process blocked on something other than an LLM core."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import TYPE_CHECKING, Any, cast
+
+from aios.agents.context import ProcessContext, SyncProcessContext
+from aios.errors import AiosError, Conflict, PermissionDenied, Unavailable
+from aios.kernel.caps import ADMIN, Caller, Capabilities
+from aios.kernel.process import Process, ProcessInfo, ProcessState
+
+if TYPE_CHECKING:
+    from aios.agents.registry import AgentRegistry
+    from aios.kernel.events import EventBus
+    from aios.kernel.kernel import Kernel
+    from aios.kernel.process import ProcessTable
+    from aios.kernel.scheduler import Scheduler
+    from aios.kernel.tokens import TokenTable
+
+__all__ = ["ProcessOps"]
+
+log = logging.getLogger(__name__)
+
+
+class ProcessOps:
+    """Mixed into Kernel, which provides these."""
+
+    procs: ProcessTable
+    scheduler: Scheduler
+    agents: AgentRegistry
+    events: EventBus
+    tokens: TokenTable
+    _accepting: bool
+
+    def _state_changed(self, proc: Process, old: ProcessState) -> None:
+        self.events.publish(
+            proc.pid, "state", state=proc.state.value, previous=old.value, error=proc.error
+        )
+        if proc.state.terminal:
+            self.tokens.revoke(proc.pid)  # a process token dies with its process
+
+    async def spawn(
+        self,
+        agent: str | Any,
+        task: str = "",
+        *,
+        name: str | None = None,
+        priority: int = 0,
+        capabilities: Capabilities | None = None,
+        caller: Caller = ADMIN,
+    ) -> Process:
+        """Start an agent (an installed name or a callable) as a new process."""
+        if not self._accepting:
+            raise Unavailable("the kernel is not accepting work")
+        agent_name, fn = self.agents.resolve(agent)
+        parent = None
+        if not caller.admin:
+            parent_proc = self.procs.live(caller.pid or 0)
+            assert parent_proc is not None and caller.caps is not None
+            parent = parent_proc.pid
+            if priority > parent_proc.priority:
+                raise PermissionDenied(
+                    f"a child cannot have a higher priority ({priority}) than its parent "
+                    f"({parent_proc.priority})"
+                )
+            capabilities = capabilities or caller.caps
+            excess = capabilities.excess_over(caller.caps)
+            if excess:
+                raise PermissionDenied(
+                    "a child cannot have capabilities its parent lacks", excess=excess
+                )
+        proc = self.procs.create(
+            name=name or agent_name,
+            agent=agent_name,
+            task=task,
+            parent=parent,
+            owner=caller.owner,
+            priority=priority,
+            capabilities=capabilities or Capabilities(),
+        )
+        proc.task_handle = asyncio.create_task(self._run(proc, fn), name=f"aios-pid-{proc.pid}")
+        return proc
+
+    async def _run(self, proc: Process, fn: Any) -> None:
+        self.procs.start(proc)
+        ctx = ProcessContext(cast("Kernel", self), proc)
+        try:
+            await proc.resumed.wait()  # spawned, then suspended before it ran
+            if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+                getattr(fn, "__call__", None)  # noqa: B004
+            ):
+                result = await fn(ctx, proc.task)
+            else:
+                loop = asyncio.get_running_loop()
+                result = await asyncio.to_thread(fn, SyncProcessContext(ctx, loop), proc.task)
+                if inspect.isawaitable(result):
+                    result = await result
+        except asyncio.CancelledError:
+            self.procs.end(proc, ProcessState.KILLED, error="killed")
+        except AiosError as exc:
+            state = (
+                ProcessState.KILLED if proc.state == ProcessState.KILLED else ProcessState.FAILED
+            )
+            self.procs.end(proc, state, error=f"{exc.code}: {exc.message}")
+        except Exception as exc:
+            log.info("process %d (%s) failed: %r", proc.pid, proc.name, exc)
+            self.procs.end(proc, ProcessState.FAILED, error=f"{type(exc).__name__}: {exc}")
+        else:
+            self.procs.end(proc, ProcessState.EXITED, result=result)
+
+    def _live(self, pid: int) -> Process:
+        proc = self.procs.live(pid)
+        if proc is None:
+            self.procs.get(pid)  # NotFound, or an ended process of an earlier run
+            raise Conflict(f"process {pid} is not running", pid=pid)
+        return proc
+
+    def kill(self, pid: int) -> ProcessInfo:
+        proc = self.procs.live(pid)
+        if proc is None:
+            return self.procs.get(pid)  # already ended in an earlier run
+        if proc.state.terminal:
+            return proc.info()
+        for req in list(proc.inflight):
+            self.scheduler.cancel(req)
+        self.scheduler.release(pid)
+        self.procs.end(proc, ProcessState.KILLED, error="killed")
+        if proc.task_handle is not None:
+            proc.task_handle.cancel()
+        log.info("killed process %d (%s)", pid, proc.name)
+        return proc.info()
+
+    async def wait(self, pid: int, timeout: float | None = None) -> ProcessInfo:
+        proc = self.procs.live(pid)
+        if proc is None:
+            return self.procs.get(pid)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(proc.done.wait(), timeout)
+        return proc.info()
+
+    def suspend(self, pid: int) -> ProcessInfo:
+        proc = self._live(pid)
+        self.procs.set_suspended(proc, True)
+        self.scheduler.hold(pid)
+        return proc.info()
+
+    def resume(self, pid: int) -> ProcessInfo:
+        proc = self._live(pid)
+        if not proc.suspended:
+            return proc.info()
+        self.scheduler.release(pid)
+        self.procs.set_suspended(proc, False)
+        return proc.info()
+
+    @asynccontextmanager
+    async def io_wait(self, proc: Process, what: str) -> AsyncIterator[None]:
+        """The process waits on something other than an LLM core (a tool, a person)."""
+        proc.io_waiting += 1
+        self.procs.refresh(proc)
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            proc.io_waiting -= 1
+            proc.counters.tool_s += time.monotonic() - t0
+            if not proc.state.terminal:
+                self.procs.refresh(proc)
+                self.procs.account(proc)
