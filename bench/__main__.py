@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import subprocess
 import sys
 
 ALL = [
@@ -27,9 +28,15 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s) {unknown}; choose from {ALL}", file=sys.stderr)
         return 2
-    for name in names:
-        importlib.import_module(f"bench.{name}").main()
-    return 0
+    if len(names) == 1:
+        importlib.import_module(f"bench.{names[0]}").main()
+        return 0
+    # One process per benchmark: what one leaves behind (threads, loaded models, a
+    # libgomp that torch has grown past the core count) must not skew the next.
+    failed = [n for n in names if subprocess.run([sys.executable, "-m", "bench", n]).returncode]
+    if failed:
+        print(f"failed: {failed}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 raise SystemExit(main(sys.argv[1:]))
