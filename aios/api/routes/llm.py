@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from aios.api.common import Api, first_event, sse_response
+from aios.api.routes.oai_tools import ToolCalling, render_message
 from aios.errors import AiosError, BadRequest
 from aios.kernel.caps import Caller
 from aios.kernel.sysllm import ChatArgs, ChatResult
@@ -44,6 +45,9 @@ class OAIRequest(BaseModel):
     stream: bool = False
     stream_options: dict[str, Any] | None = None
     response_format: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = Field(default=None, max_length=128)
+    tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
 
 
 def _text(content: str | list[dict[str, Any]] | None) -> str:
@@ -58,10 +62,7 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
 def chat_args(req: OAIRequest) -> dict[str, Any]:
     args: dict[str, Any] = {
         "model": req.model,
-        "messages": [
-            {"role": "system" if m.role == "developer" else m.role, "content": _text(m.content)}
-            for m in req.messages
-        ],
+        "messages": [render_message(m.model_dump(), _text(m.content)) for m in req.messages],
     }
     max_tokens = req.max_completion_tokens or req.max_tokens
     if max_tokens:
@@ -82,7 +83,29 @@ def chat_args(req: OAIRequest) -> dict[str, Any]:
     return args
 
 
-def _completion(res: ChatResult, model: str, cid: str) -> dict[str, Any]:
+def tool_calling(req: OAIRequest, args: dict[str, Any]) -> ToolCalling | None:
+    """Set up function calling in ``args`` when the request offers tools."""
+    if not req.tools or req.tool_choice == "none":
+        return None
+    if req.response_format:
+        raise BadRequest("tools and response_format cannot be combined")
+    calling = ToolCalling(req.tools, req.tool_choice, req.parallel_tool_calls)
+    msgs = args["messages"]
+    if msgs[0]["role"] == "system":
+        msgs[0] = {"role": "system", "content": msgs[0]["content"] + "\n\n" + calling.prompt()}
+    else:
+        msgs.insert(0, {"role": "system", "content": calling.prompt()})
+    args["json_schema"] = calling.schema()
+    return calling
+
+
+def _completion(
+    res: ChatResult,
+    model: str,
+    cid: str,
+    message: dict[str, Any] | None = None,
+    finish: str | None = None,
+) -> dict[str, Any]:
     return {
         "id": cid,
         "object": "chat.completion",
@@ -91,8 +114,8 @@ def _completion(res: ChatResult, model: str, cid: str) -> dict[str, Any]:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": res.text},
-                "finish_reason": res.finish_reason,
+                "message": message or {"role": "assistant", "content": res.text},
+                "finish_reason": finish or res.finish_reason,
                 "logprobs": None,
             }
         ],
@@ -129,7 +152,19 @@ def router(api: Api, auth: Any) -> APIRouter:
     async def completions(body: OAIRequest, caller: Caller = Depends(auth)) -> Any:
         """OpenAI-compatible chat completions (plain and streamed)."""
         args = chat_args(body)
+        calling = tool_calling(body, args)
         cid = "chatcmpl-" + uuid.uuid4().hex[:24]
+        if calling is not None:  # the whole answer is needed to know what it is
+            res = await api.call(caller, "llm.chat", args)
+            done = _completion(res, body.model, cid, *calling.message(res.json_value, res.text))
+            if not body.stream:
+                return done
+            usage = bool((body.stream_options or {}).get("include_usage"))
+            return StreamingResponse(
+                _replay(done, usage),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache"},
+            )
         if not body.stream:
             res = await api.call(caller, "llm.chat", args)
             return _completion(res, body.model, cid)
@@ -189,6 +224,28 @@ async def _oai_stream(
         yield f"data: {json.dumps({'error': exc.to_dict()})}\n\n".encode()
     finally:
         await events.aclose()
+
+
+async def _replay(done: dict[str, Any], usage: bool) -> AsyncIterator[bytes]:
+    """A finished completion as the chunks a streaming client expects."""
+    choice = done["choices"][0]
+    message = choice["message"]
+    head = {k: done[k] for k in ("id", "model", "created")} | {"object": "chat.completion.chunk"}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        c = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
+        return f"data: {json.dumps(head | {'choices': [c]})}\n\n".encode()
+
+    yield chunk({"role": "assistant", "content": ""})
+    if message.get("tool_calls"):
+        calls = [{"index": i, **c} for i, c in enumerate(message["tool_calls"])]
+        yield chunk({"tool_calls": calls})
+    else:
+        yield chunk({"content": message["content"]})
+    yield chunk({}, choice["finish_reason"])
+    if usage:
+        yield f"data: {json.dumps(head | {'choices': [], 'usage': done['usage']})}\n\n".encode()
+    yield b"data: [DONE]\n\n"
 
 
 async def _chain(first: list[dict[str, Any]], events: Any) -> AsyncIterator[dict[str, Any]]:
