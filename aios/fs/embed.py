@@ -82,7 +82,9 @@ class Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a daemon's log is no terminal
         if self.threads:
             torch.set_num_threads(self.threads)  # before torch's first parallel region
 
