@@ -16,62 +16,18 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
 
 from aios.api.common import Api
+from aios.api.routes.cerebrum_shapes import Query, envelope, failure, text_of, tool_name
 from aios.errors import AiosError, BadRequest
 from aios.kernel.caps import Caller
 
 __all__ = ["router"]
 
 MEMORY_ROOT = "memory"
-
-
-class Query(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    agent_name: str = Field(default="cerebrum", max_length=200)
-    query_type: Literal["llm", "storage", "tool", "memory"]
-    query_data: dict[str, Any] = Field(default_factory=dict)
-
-
-def _envelope(response: dict[str, Any], t0: float, waited: float = 0.0) -> dict[str, Any]:
-    t1 = time.time()
-    return {
-        "response": response,
-        "start_times": [t0 + waited],
-        "end_times": [t1],
-        "waiting_times": [waited],
-        "turnaround_times": [t1 - t0],
-    }
-
-
-def _failure(kind: str, exc: AiosError) -> dict[str, Any]:
-    base = {
-        "response_class": kind,
-        "response_message": None,
-        "finished": False,
-        "error": exc.message,
-        "status_code": exc.status,
-    }
-    if kind == "llm":
-        base["tool_calls"] = None
-    return base
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
-    return "" if content is None else json.dumps(content)
-
-
-def _tool_name(tool: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    fn = tool.get("function", tool)
-    return str(fn.get("name", "")), fn.get("parameters") or {"type": "object"}
 
 
 class Cerebrum:
@@ -91,7 +47,7 @@ class Cerebrum:
                     "role": m.get("role")
                     if m.get("role") in ("system", "user", "assistant", "tool")
                     else "user",
-                    "content": _text(m.get("content")),
+                    "content": text_of(m.get("content")),
                 }
                 for m in q.get("messages") or []
             ]
@@ -114,7 +70,7 @@ class Cerebrum:
         if action in ("chat_with_tool_call_output", "call_tool", "tool_use") and tools:
             calls, waited = await self._tool_calls(args, tools)
             if action == "chat_with_tool_call_output":
-                return _envelope(
+                return envelope(
                     {
                         "response_class": "llm",
                         "response_message": None,
@@ -134,15 +90,15 @@ class Cerebrum:
                     "error": None,
                     "status_code": 200,
                 }
-            return _envelope(await self._run_tools(calls), t0, waited)
+            return envelope(await self._run_tools(calls), t0, waited)
         if action == "operate_file":
-            return _envelope(await self._operate_file(args), t0)
+            return envelope(await self._operate_file(args), t0)
         if action == "chat_with_json_output" or q.get("message_return_type") == "json":
             fmt = q.get("response_format") or {}
             schema = (fmt.get("json_schema") or {}).get("schema") if isinstance(fmt, dict) else None
             args["json_schema"] = schema if isinstance(schema, dict) else {"type": "object"}
         res = await self.call("llm.chat", **args)
-        return _envelope(
+        return envelope(
             {
                 "response_class": "llm",
                 "response_message": res.text,
@@ -162,7 +118,7 @@ class Cerebrum:
         arguments that match their schemas."""
         options = []
         for tool in tools:
-            name, params = _tool_name(tool)
+            name, params = tool_name(tool)
             if name:
                 options.append(
                     {
@@ -242,7 +198,7 @@ class Cerebrum:
         try:
             message = await self._storage(op, p)
         except AiosError as exc:
-            return _failure("storage", exc)
+            return failure("storage", exc)
         return {
             "response_class": "storage",
             "response_message": message,
@@ -299,7 +255,7 @@ class Cerebrum:
     async def tool(self, q: dict[str, Any], t0: float) -> dict[str, Any]:
         calls = q.get("tool_calls") or []
         if not calls:
-            return _envelope(
+            return envelope(
                 {
                     "response_class": "tool",
                     "response_message": "There is no tool to call",
@@ -309,7 +265,7 @@ class Cerebrum:
                 },
                 t0,
             )
-        return _envelope(await self._run_tools(calls), t0)
+        return envelope(await self._run_tools(calls), t0)
 
     # -- memory, kept as LSFS files so it is versioned and searchable ------------------
 
@@ -371,10 +327,10 @@ class Cerebrum:
                 raise BadRequest(f"memory operation {op!r} is not supported")
         except (AiosError, ValueError, KeyError) as exc:
             out.update(success=False, error=getattr(exc, "message", str(exc)))
-        return _envelope(out, t0)
+        return envelope(out, t0)
 
     async def _remember(self, folder: str, mid: str, content: Any, metadata: Any) -> None:
-        body = {"content": _text(content), "metadata": metadata or {}, "timestamp": time.time()}
+        body = {"content": text_of(content), "metadata": metadata or {}, "timestamp": time.time()}
         await self.call("fs.write", path=f"{folder}/{mid}.json", content=json.dumps(body))
 
 
@@ -392,14 +348,14 @@ def router(api: Api, auth: Any) -> APIRouter:
                 return await c.llm(body.query_data, t0)
             if kind == "storage":
                 q = body.query_data
-                return _envelope(
+                return envelope(
                     await c.storage_op(str(q.get("operation_type", "")), q.get("params") or {}), t0
                 )
             if kind == "tool":
                 return await c.tool(body.query_data, t0)
             return await c.memory(body.agent_name, body.query_data, t0)
         except AiosError as exc:
-            return _envelope(_failure("tool" if kind == "tool" else kind, exc), t0)
+            return envelope(failure("tool" if kind == "tool" else kind, exc), t0)
 
     @r.get("/core/llms/list")
     async def llms(caller: Caller = Depends(auth)) -> Any:
