@@ -25,8 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aios.kernel import ADMIN, Kernel
+from aios.kernel import Kernel
 from bench.common import bench_config, percentile, record, report
+from bench.inference import MAX_TOKENS, kernel_stream
 
 CLIENTS = 32
 DURATION_S = 8.0
@@ -35,7 +36,6 @@ PROMPTS = [
     "Explain how a steam engine works, in detail.",
     "Describe a walk through a busy market.",
 ]
-MAX_TOKENS = 128
 ROUNDS = 2
 
 
@@ -119,26 +119,7 @@ def _stream_http(port: int, token: str, prompt: str) -> dict[str, float]:
                 n += count
     if not head.startswith(b"HTTP/1.1 200"):
         raise RuntimeError(f"streaming failed: {head!r}")
-    return {"tokens": n, "tps": n / (last - t0), "ttft_ms": (first - t0) * 1000}
-
-
-async def _stream_local(k: Kernel, prompt: str) -> dict[str, float]:
-    n, first, last = 0, 0.0, 0.0
-    t0 = time.perf_counter()
-    async for ev in k.syscall_stream(
-        ADMIN,
-        "llm.chat",
-        {
-            "messages": [{"role": "user", "content": prompt}],
-            "max_tokens": MAX_TOKENS,
-            "temperature": 0,
-        },
-    ):
-        if ev["type"] == "token":
-            last = time.perf_counter()
-            first = first or last
-            n += 1
-    return {"tokens": n, "tps": n / (last - t0), "ttft_ms": (first - t0) * 1000}
+    return {"tokens": n, "tps": n / (last - t0), "ttft": first - t0}
 
 
 def _wait_indexed(url: str, token: str, path: str) -> None:
@@ -182,12 +163,12 @@ def main() -> None:
             k = Kernel(cfg)
             runner.run(k.start())
             try:
-                runner.run(_stream_local(k, "warm up"))
+                runner.run(kernel_stream(k, "warm up"))
                 _stream_http(d.port, d.token, "warm up")
                 # interleaved, so that both see the same machine (its speed drifts)
                 for _ in range(ROUNDS):
                     for p in PROMPTS:
-                        local_runs.append(runner.run(_stream_local(k, p)))
+                        local_runs.append(runner.run(kernel_stream(k, p)))
                         http_runs.append(_stream_http(d.port, d.token, p))
             finally:
                 runner.run(k.close())

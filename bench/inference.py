@@ -51,7 +51,8 @@ def _raw_run(llm: Any, prompt: str) -> dict[str, float]:
     }
 
 
-async def _kernel_run(k: Kernel, prompt: str) -> dict[str, float]:
+async def kernel_stream(k: Kernel, prompt: str) -> dict[str, float]:
+    """One greedy chat streamed in process: tokens, tokens/s, time to first token."""
     t0 = time.perf_counter()
     first = last = 0.0
     n = 0
@@ -95,11 +96,11 @@ async def _run() -> tuple[list[dict[str, float]], list[dict[str, float]]]:
     )
     raws, kerns = [], []
     async with Kernel(cfg) as k:
-        await _kernel_run(k, "warm up")
+        await kernel_stream(k, "warm up")
         _raw_run(raw, "warm up")
         for p in PROMPTS:  # alternate, so drift hits both sides alike
             raws.append(_raw_run(raw, p))
-            kerns.append(await _kernel_run(k, p))
+            kerns.append(await kernel_stream(k, p))
     raw.close()
     return raws, kerns
 

@@ -11,42 +11,9 @@ from langchain_core.tools import tool
 
 from aios.config import Config
 from aios.kernel import ADMIN, Kernel, ProcessState
+from tests.plan_prompts import PROMPTS
 
 pytestmark = pytest.mark.model
-
-PROMPTS = [
-    "What is 17 * 23 + 4?",
-    "What is the weather in Paris, London and Rome?",
-    "What time is it in Tokyo?",
-    "Search for the tallest building in the world.",
-    "How much is 2 to the power 16?",
-    "Compare the weather in Cairo and Oslo.",
-    "Who wrote Hamlet?",
-    "What is the square root of 1764?",
-    "Find news about electric cars and the weather in Berlin.",
-    "What time is it in New York and in Sydney?",
-    "Add 1234 and 5678, then divide by 2.",
-    "Is it warmer in Madrid or in Lisbon?",
-    "Search for the population of Canada.",
-    "What is 15 percent of 240?",
-    "Find a recipe for pancakes.",
-    "What is the weather in Mumbai, Delhi, Chennai and Kolkata?",
-    "How many seconds are in a day?",
-    "Search for the capital of Australia.",
-    "What is the current time in UTC?",
-    "What is 99 squared minus 1?",
-    "Look up the height of Mount Everest and the weather in Kathmandu.",
-    "What is the distance from the Earth to the Moon?",
-    "Compute (3 + 5) * (7 - 2).",
-    "What is the weather like in Reykjavik today?",
-    "Search for the best programming language.",
-    "What time is it in London, Paris and Moscow?",
-    "Convert 100 Fahrenheit to Celsius.",
-    "Find the weather in Toronto and search for hockey scores.",
-    "What is 1000 divided by 8?",
-    "Search for the author of War and Peace.",
-    "What is the weather in Nairobi and what time is it there?",
-]
 
 
 @tool
