@@ -23,12 +23,14 @@ from pydantic_settings import (
 from aios.errors import ConfigError
 
 __all__ = [
+    "ApprovalsConfig",
     "CompilerConfig",
     "Config",
     "FsConfig",
     "LLMConfig",
     "LlamaCppCoreConfig",
     "OpenAICoreConfig",
+    "SandboxConfig",
     "SchedulerConfig",
     "ToolsConfig",
     "default_data_dir",
@@ -154,11 +156,62 @@ class HttpToolConfig(_Section):
     max_bytes: int = Field(default=1_000_000, ge=1)
 
 
+class SandboxConfig(_Section):
+    """How tools that start OS processes are confined (docs/SECURITY.md)."""
+
+    uid: int = Field(
+        default=65534, ge=1, description="user confined programs run as when the daemon is root"
+    )
+    gid: int = Field(default=65534, ge=1)
+    ro_paths: list[str] = Field(
+        default_factory=lambda: [
+            "/usr",
+            "/etc/ld.so.cache",
+            "/etc/localtime",
+            "/etc/alternatives",
+        ],
+        description="host paths visible read-only inside (/bin, /lib... follow /usr)",
+    )
+    net_ro_paths: list[str] = Field(
+        default_factory=lambda: [
+            "/etc/resolv.conf",
+            "/etc/hosts",
+            "/etc/nsswitch.conf",
+            "/etc/ssl",
+            "/etc/ca-certificates",
+        ],
+        description="also visible to programs granted the network",
+    )
+    cpu_s: int = Field(default=10, ge=1, description="CPU seconds per program")
+    memory_bytes: int = Field(default=512 * 1024 * 1024, ge=16 * 1024 * 1024)
+    file_bytes: int = Field(default=16 * 1024 * 1024, ge=0, description="largest file written")
+    open_files: int = Field(default=64, ge=8)
+    processes: int = Field(default=32, ge=1, description="processes inside one sandbox")
+    tmp_bytes: int = Field(default=16 * 1024 * 1024, ge=0, description="size of its /tmp")
+    disk_quota_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="per sandbox folder; over it, calls refuse"
+    )
+    concurrency: int = Field(default=4, ge=1, le=256, description="confined programs at once")
+
+
 class ToolsConfig(_Section):
     default_timeout_s: float = Field(default=60.0, gt=0)
     threads: int = Field(default=32, ge=1, le=1024, description="threads for sync tools")
     shell: ShellToolConfig = Field(default_factory=ShellToolConfig)
     http_get: HttpToolConfig = Field(default_factory=HttpToolConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+
+
+class ApprovalsConfig(_Section):
+    """Which calls wait for a person (the approval queue)."""
+
+    require: list[str] = Field(
+        default_factory=list,
+        description="risk hints (destructive, open_world, not_read_only) or names "
+        "(tool:shell, syscall:fs.delete, shell-style patterns) needing approval",
+    )
+    timeout_s: float = Field(default=300.0, gt=0, le=7 * 86400, description="then denied")
+    keep: int = Field(default=1000, ge=10, description="decided approvals kept in memory")
 
 
 class CompilerConfig(_Section):
@@ -206,8 +259,12 @@ class ApiConfig(_Section):
     max_body_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
     process_rate_per_s: float = Field(default=50.0, ge=0, description="0: no limit")
     process_burst: int = Field(default=100, ge=1)
-    admin_rate_per_s: float = Field(default=0.0, ge=0, description="0: no limit")
-    admin_burst: int = Field(default=1000, ge=1)
+    admin_rate_per_s: float = Field(default=500.0, ge=0, description="0: no limit")
+    admin_burst: int = Field(default=2000, ge=1)
+    auth_fail_rate_per_s: float = Field(
+        default=1.0, ge=0, description="failed authentications per client address; 0: no limit"
+    )
+    auth_fail_burst: int = Field(default=20, ge=1)
     event_loop: Literal["auto", "asyncio", "uvloop"] = Field(
         default="auto", description="auto: uvloop where it is installed"
     )
@@ -239,6 +296,7 @@ class Config(BaseSettings):
     compiler: CompilerConfig = Field(default_factory=CompilerConfig)
     fs: FsConfig = Field(default_factory=FsConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -139,7 +139,13 @@ def _daemon(data: Path) -> Any:
     sys.path.insert(0, str(Path(__file__).parents[1]))
     from tests.daemon_helpers import Daemon
 
-    return Daemon(data, env={"AIOS_FS__PRELOAD": "false", "AIOS_LOG_LEVEL": "warning"})
+    # the server is measured, not the admin token's rate limit
+    env = {
+        "AIOS_FS__PRELOAD": "false",
+        "AIOS_LOG_LEVEL": "warning",
+        "AIOS_API__ADMIN_RATE_PER_S": "0",
+    }
+    return Daemon(data, env=env)
 
 
 def main() -> None:

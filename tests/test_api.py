@@ -20,7 +20,13 @@ pytestmark = pytest.mark.model
 def d(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     daemon = Daemon(
         tmp_path_factory.mktemp("api") / "data",
-        env={"AIOS_API__PROCESS_RATE_PER_S": "0.2", "AIOS_API__PROCESS_BURST": "10"},
+        env={
+            "AIOS_API__PROCESS_RATE_PER_S": "0.2",
+            "AIOS_API__PROCESS_BURST": "10",
+            # the first test sends two bad credentials to every operation; the limit on
+            # failed authentications has its own tests (tests/security)
+            "AIOS_API__AUTH_FAIL_RATE_PER_S": "0",
+        },
     ).start()
     yield daemon
     assert daemon.stop() == 0, daemon.output()

@@ -2,9 +2,10 @@
 
 Every endpoint except ``/v1/health`` (and shared links, whose URL is the
 credential) needs a token: the admin token, or a process token that carries that
-process's capabilities. Errors always have one shape,
-``{"error": {"code", "message", "details"}}``, with the matching status and never
-a stack trace. CORS is off unless origins are configured.
+process's capabilities (``/metrics`` takes the admin token only). Errors always
+have one shape, ``{"error": {"code", "message", "details"}}``, with the matching
+status and never a stack trace or a server path. Stored files are served as
+sandboxed attachments. CORS is off unless origins are configured.
 """
 
 from __future__ import annotations
@@ -63,28 +64,30 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
         headers = None
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(max(1, round(exc.details.get("retry_after_s", 1))))}
-        return error_response(exc, headers)
+        return error_response(api.scrub(exc), headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = json.loads(json.dumps(exc.errors(), default=str))
         for e in errors:
             e.pop("input", None)  # do not echo what was sent (it may be large or secret)
+            e.pop("url", None)
         ctype = request.headers.get("content-type", "")
         hint = "" if "json" in ctype else " (send JSON with Content-Type: application/json)"
         err = BadRequest(f"invalid request{hint}", errors=errors)
         err.status = 422
-        return error_response(err)
+        return error_response(api.scrub(err))  # a validator's message may name a path
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         err = AiosError(str(exc.detail))
         err.status = exc.status_code
         err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(err)
+        return error_response(api.scrub(err))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # the log gets the trace; the caller only learns that it was not its fault
         log.exception("unhandled error in the API")
         return error_response(AiosError("internal error"))
 

@@ -182,6 +182,9 @@ async def _serve(config: Config, token: str, sock: socket.socket) -> int:
                 timeout_graceful_shutdown=max(1, int(config.shutdown_deadline_s)),
                 access_log=config.log_level == "debug",
                 lifespan="off",
+                # the client address is the socket's: a local process must not name
+                # another per request (failed authentications are counted by address)
+                proxy_headers=False,
             ),
             kernel,
         )

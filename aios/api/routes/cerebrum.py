@@ -198,7 +198,7 @@ class Cerebrum:
         try:
             message = await self._storage(op, p)
         except AiosError as exc:
-            return failure("storage", exc)
+            return failure("storage", self.api.scrub(exc))
         return {
             "response_class": "storage",
             "response_message": message,
@@ -210,7 +210,11 @@ class Cerebrum:
     async def _storage(self, op: str, p: dict[str, Any]) -> str:
         path = str(p.get("file_path") or p.get("dir_path") or "")
         if op == "mount":
-            return f"LSFS is mounted at {self.api.kernel.fs.paths.root}"  # type: ignore[union-attr]
+            if self.api.kernel.fs is None:
+                raise BadRequest("LSFS is disabled")
+            # where the daemon keeps files is the admin's business, not an agent's
+            where = f" at {self.api.kernel.fs.paths.root}" if self.caller.admin else ""
+            return f"LSFS is mounted{where}"
         if op == "create_file":
             await self.call("fs.write", path=path, content="")
             return f"File has been created: {path}"
@@ -325,8 +329,10 @@ class Cerebrum:
                 out["search_results"] = found
             else:
                 raise BadRequest(f"memory operation {op!r} is not supported")
-        except (AiosError, ValueError, KeyError) as exc:
-            out.update(success=False, error=getattr(exc, "message", str(exc)))
+        except AiosError as exc:
+            out.update(success=False, error=self.api.scrub(exc).message)
+        except (ValueError, KeyError) as exc:  # a memory file that is not ours
+            out.update(success=False, error=str(exc))
         return envelope(out, t0)
 
     async def _remember(self, folder: str, mid: str, content: Any, metadata: Any) -> None:
@@ -355,7 +361,7 @@ def router(api: Api, auth: Any) -> APIRouter:
                 return await c.tool(body.query_data, t0)
             return await c.memory(body.agent_name, body.query_data, t0)
         except AiosError as exc:
-            return envelope(failure("tool" if kind == "tool" else kind, exc), t0)
+            return envelope(failure("tool" if kind == "tool" else kind, api.scrub(exc)), t0)
 
     @r.get("/core/llms/list")
     async def llms(caller: Caller = Depends(auth)) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from aios.api.common import Api
+from aios.api.common import Api, attachment_headers
 from aios.kernel.caps import Caller
 from aios.kernel.syscalls import Syscall
 from aios.kernel.sysfs import FileInfo
@@ -22,7 +22,8 @@ def router(api: Api, auth: Any) -> APIRouter:
     async def download(
         path: str, version: int | None = Query(default=None, ge=1), caller: Caller = Depends(auth)
     ) -> Response:
-        """The file's bytes, exactly as stored (any content, any size within limits)."""
+        """The file's bytes, exactly as stored (any content, any size within limits), as
+        a sandboxed download: stored HTML or SVG never runs as the API's origin."""
         res = await api.call(caller, "fs.read", {"path": path, "version": version})
         data = (
             res.text.encode() if res.text is not None else base64.b64decode(res.content_b64 or "")
@@ -30,7 +31,10 @@ def router(api: Api, auth: Any) -> APIRouter:
         return Response(
             data,
             media_type=res.info.mime or "application/octet-stream",
-            headers={"X-Aios-Version": str(res.info.version), "X-Content-Type-Options": "nosniff"},
+            headers={
+                **attachment_headers(res.info.path.rsplit("/", 1)[-1]),
+                "X-Aios-Version": str(res.info.version),
+            },
         )
 
     @r.put("/content/{path:path}", response_model=FileInfo)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from aios.api.common import Api
+from aios.api.common import Api, parent_priority
+from aios.errors import AiosError, PermissionDenied
 from aios.kernel.caps import Caller
 from aios.kernel.process import ProcessInfo, ProcessState
 from aios.kernel.sysproc import ListResult, SpawnArgs, SyscallsResult, WaitResult
@@ -31,9 +33,28 @@ def router(api: Api, auth: Any) -> APIRouter:
 
     @r.post("", status_code=201, response_model=Spawned)
     async def spawn(body: SpawnArgs, caller: Caller = Depends(auth)) -> Any:
-        """Start an installed agent. The token returned acts as this process only."""
+        """Start an installed agent. The token returned acts as this process only.
+
+        All or nothing: a caller that may not obtain the child's token (``proc.token``)
+        is refused before anything starts, and a child whose token cannot be issued
+        is killed, so no child runs that its parent cannot reach."""
+        if not api.may_call(caller, "proc.token"):
+            raise PermissionDenied(
+                f"process {caller.pid} may not call proc.token, which spawning over HTTP "
+                "needs (to return the child's token); nothing was started",
+                syscall="proc.token",
+                pid=caller.pid,
+            )
+        if "priority" not in body.model_fields_set:
+            body = body.model_copy(update={"priority": parent_priority(api, caller, body.priority)})
         info = await api.call(caller, "proc.spawn", body)
-        tok = await api.call(caller, "proc.token", {"pid": info.pid})
+        try:
+            tok = await api.call(caller, "proc.token", {"pid": info.pid})
+        except BaseException:
+            # undo our own half-done work (not a kill on the caller's behalf)
+            with suppress(AiosError):
+                api.kernel.kill(info.pid)
+            raise
         return Spawned(process=info, token=tok.token)
 
     @r.get("", response_model=ListResult)

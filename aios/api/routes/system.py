@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from aios.api.common import Api, sse_response
-from aios.errors import NotFound
+from aios.api.auth import client_key
+from aios.api.common import Api, attachment_headers, sse_response
+from aios.errors import NotFound, PermissionDenied
 from aios.fs import compose
 from aios.kernel.caps import Caller
 
@@ -46,24 +47,23 @@ def router(api: Api, auth: Any) -> APIRouter:
 
     @r.get("/metrics", response_class=PlainTextResponse)
     async def metrics(caller: Caller = Depends(auth)) -> str:
-        """Prometheus text format: queues, syscall latency, tokens, processes."""
+        """Prometheus text format: queues, syscall latency, tokens, processes. The admin
+        token only: it describes every process, not just the caller's."""
+        if not caller.admin:
+            raise PermissionDenied("metrics need the admin token")
         return api.kernel.metrics_text()
 
     @r.get("/v1/links/{token}", response_class=Response)
-    async def link(token: str) -> Response:
-        """A shared file. The link itself is the credential: unguessable and expiring."""
-        if api.kernel.fs is None or len(token) > 100:
-            raise NotFound("no such link")
-        data, mime, name = await asyncio.to_thread(compose.open_link, api.kernel.fs, token)
-        safe = "".join(c for c in name if c.isalnum() or c in "._- ") or "file"
-        return Response(
-            data,
-            media_type=mime,
-            headers={
-                "Content-Disposition": f'inline; filename="{safe}"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+    async def link(token: str, request: Request) -> Response:
+        """A shared file, as a sandboxed download. The link itself is the credential:
+        unguessable and expiring; unknown links count as failed authentications."""
+        try:
+            if api.kernel.fs is None or len(token) > 100:
+                raise NotFound("no such link")
+            data, mime, name = await asyncio.to_thread(compose.open_link, api.kernel.fs, token)
+        except NotFound:
+            api.auth_failed(client_key(request))  # RateLimited once guessing links
+            raise
+        return Response(data, media_type=mime, headers=attachment_headers(name))
 
     return r

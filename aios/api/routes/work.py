@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from aios.api.common import Api, sse_response
+from aios.api.common import Api, parent_priority, sse_response
+from aios.errors import PermissionDenied
 from aios.kernel.caps import Caller
 from aios.kernel.process import ProcessInfo
 from aios.kernel.syscompile import CompileArgs, CompileResult
@@ -61,8 +62,22 @@ def router(api: Api, auth: Any) -> APIRouter:
 
     @r.post("/v1/agents/{name}/run", response_model=AgentRun)
     async def run_agent(name: str, body: AgentRunBody, caller: Caller = Depends(auth)) -> Any:
+        """Start an agent as a child of the caller (with the caller's capabilities, at
+        most its priority) and, unless ``wait`` is false, wait for it to end."""
+        if body.wait and not api.may_call(caller, "proc.wait"):
+            # refuse before spawning: a child started and then not waited on would be
+            # left running behind a 403
+            raise PermissionDenied(
+                f"process {caller.pid} may not call proc.wait; run with wait=false "
+                "(nothing was started)",
+                syscall="proc.wait",
+                pid=caller.pid,
+            )
+        priority = body.priority
+        if "priority" not in body.model_fields_set:
+            priority = parent_priority(api, caller, priority)
         info = await api.call(
-            caller, "proc.spawn", {"agent": name, "task": body.task, "priority": body.priority}
+            caller, "proc.spawn", {"agent": name, "task": body.task, "priority": priority}
         )
         if not body.wait:
             return AgentRun(done=False, process=info)
