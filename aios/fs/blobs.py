@@ -8,6 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from aios.errors import AiosError, Unavailable
+
 __all__ = ["BlobStore", "atomic_write", "sha256"]
 
 
@@ -47,11 +49,21 @@ class BlobStore:
         digest = sha256(data)
         p = self.path(digest)
         if not p.exists():
-            atomic_write(p, data)
+            try:
+                atomic_write(p, data)
+            except OSError as exc:  # the message must not name the data dir
+                raise Unavailable(f"cannot store content: {_why(exc)}") from None
         return digest
 
     def get(self, digest: str) -> bytes:
-        return self.path(digest).read_bytes()
+        try:
+            return self.path(digest).read_bytes()
+        except OSError as exc:
+            raise AiosError(f"stored content {digest[:12]} cannot be read: {_why(exc)}") from None
 
     def has(self, digest: str) -> bool:
         return self.path(digest).exists()
+
+
+def _why(exc: OSError) -> str:
+    return os.strerror(exc.errno) if exc.errno else type(exc).__name__

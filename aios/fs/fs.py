@@ -12,8 +12,6 @@ reads run concurrently.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aios.config import FsConfig
 from aios.errors import BadRequest, Conflict, NotFound, TooLarge
-from aios.fs.blobs import BlobStore, atomic_write, sha256
+from aios.fs.blobs import BlobStore, sha256
+from aios.fs.disk import Disk
 from aios.fs.embed import Embedder
 from aios.fs.extract import guess_mime
 from aios.fs.index import Indexer
@@ -64,6 +63,7 @@ class LSFS:
     ) -> None:
         self.cfg = cfg
         self.paths = Paths(cfg.mount or data_dir / "files")
+        self.disk = Disk(self.paths)  # never follows a symlink
         self.blobs = BlobStore(data_dir / "blobs")
         create_tables(engine)
         self.engine = engine
@@ -222,8 +222,7 @@ class LSFS:
                 return info(row)  # same content: no new version
             self._parents(s, rel, author)
             self.blobs.put(data)
-            disk = self.paths.disk(rel)
-            atomic_write(disk, data)
+            st = self.disk.write(rel, data)
             row = self._record(
                 s,
                 row,
@@ -233,7 +232,7 @@ class LSFS:
                 op=op,
                 author=author,
                 note=note,
-                mtime_ns=disk.stat().st_mtime_ns,
+                mtime_ns=st.st_mtime_ns,
             )
             out = info(row)
             fid = row.id
@@ -290,7 +289,7 @@ class LSFS:
             parent = parent_of(parent)
         now = time.time()
         for d in reversed(chain):
-            self.paths.disk(d).mkdir(exist_ok=True)
+            self.disk.mkdirs(d)
             s.add(
                 FileRow(
                     path=d,
@@ -342,11 +341,7 @@ class LSFS:
                 raise Conflict(f"locked files: {locked}", paths=locked)
             for r in rows:
                 r.deleted, r.updated_at = True, time.time()
-            disk = self.paths.disk(rel)
-            if row.kind == "dir":
-                shutil.rmtree(disk, ignore_errors=True)
-            else:
-                disk.unlink(missing_ok=True)
+            self.disk.remove(rel)
             ids = [r.id for r in rows if r.kind == "file"]
             paths = [r.path for r in rows]
         self.indexer.enqueue(*ids)  # drops their chunks and vectors
@@ -367,7 +362,7 @@ class LSFS:
             if any(r.locked for r in moving):
                 raise Conflict(f"{a!r} is or holds locked files", path=a)
             self._parents(s, b, author)
-            os.replace(self.paths.disk(a), self.paths.disk(b))
+            self.disk.rename(a, b)
             for r in moving:
                 r.path = b + r.path[len(a) :]
                 r.updated_at = time.time()
@@ -391,7 +386,5 @@ class LSFS:
         with self.lock, self.tx() as s:
             row = self.require(s, rel, "file")
             row.locked = locked
-            disk = self.paths.disk(rel)
-            if disk.exists():  # a hint to other tools too
-                disk.chmod(0o444 if locked else 0o644)
+            self.disk.chmod(rel, 0o444 if locked else 0o644)  # a hint to other tools too
             return info(row)

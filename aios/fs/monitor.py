@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from aios.fs.reconcile import sync_external
@@ -22,16 +23,20 @@ async def watch(fs: LSFS, stop: asyncio.Event) -> None:
     from watchfiles import awatch
 
     root = fs.paths.root
+    warned: set[str] = set()  # paths warned about: one warning each, not one per event
     async for batch in awatch(
         root, stop_event=stop, debounce=200, step=50, recursive=True, ignore_permission_denied=True
     ):
         # What counts is the state now, not the events: a batch may hold a write, then a
         # rename of the same file.
         touched = {rel for _, path in batch if (rel := _rel(root, path))}
-        changed = {rel for rel in touched if (root / rel).exists()}
+        # lexists: a symlink is there (and refused), whatever it points at
+        changed = {rel for rel in touched if os.path.lexists(root / rel)}
         deleted = touched - changed
+        if len(warned) > 10_000:
+            warned.clear()
         try:
-            result = await asyncio.to_thread(sync_external, fs, changed, deleted)
+            result = await asyncio.to_thread(sync_external, fs, changed, deleted, warned)
         except Exception:
             log.exception("lsfs: applying outside changes failed")
             continue

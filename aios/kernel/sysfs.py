@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aios.errors import BadRequest, PermissionDenied, Unavailable
+from aios.errors import AiosError, BadRequest, NotFound, PermissionDenied, Unavailable
 from aios.fs import compose, versions
 
 if TYPE_CHECKING:
@@ -18,7 +20,9 @@ if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
     from aios.kernel.syscalls import Call
 
-__all__ = ["FileInfo", "PathArgs", "ReadResult", "WriteArgs"]
+__all__ = ["FileInfo", "PathArgs", "ReadResult", "WriteArgs", "run_io"]
+
+log = logging.getLogger(__name__)
 
 
 class _Args(BaseModel):
@@ -145,13 +149,28 @@ def may(call: Call, path: str, *, write: bool) -> bool:
     return any((s := _norm_scope(p)) == "" or path == s or path.startswith(s + "/") for p in scopes)
 
 
+def denied(call: Call, rel: str, *, write: bool) -> PermissionDenied:
+    # One answer whether ``rel`` exists or not, is a file or a folder: decided
+    # before LSFS is asked anything, so it cannot be an oracle.
+    what = "write" if write else "read"
+    return PermissionDenied(f"process {call.caller.pid} may not {what} {rel!r}", path=rel)
+
+
 def check(k: Kernel, call: Call, path: str, *, write: bool) -> str:
     """The normalised path, if the caller may read (or write) it."""
     rel = lsfs(k).paths.norm(path)
     if not may(call, rel, write=write):
-        what = "write" if write else "read"
-        raise PermissionDenied(f"process {call.caller.pid} may not {what} {rel!r}", path=rel)
+        raise denied(call, rel, write=write)
     return rel
+
+
+def on_the_way(call: Call, path: str) -> bool:
+    """True if ``path`` is a folder above one the caller may read, and not readable."""
+    caps = call.caller.caps
+    if caps is None or may(call, path, write=False):
+        return False
+    scopes = [_norm_scope(p) for p in caps.fs_read]
+    return any(s and (path == "" or s.startswith(path + "/")) for s in scopes)
 
 
 def readable_scopes(call: Call, prefix: str) -> list[str] | None:
@@ -169,8 +188,15 @@ def readable_scopes(call: Call, prefix: str) -> list[str] | None:
     return [a for a in allowed if a.startswith(prefix + "/")]
 
 
-async def _run(fn: Any, *args: Any, **kw: Any) -> Any:
-    return await asyncio.to_thread(fn, *args, **kw)
+async def run_io(fn: Any, *args: Any, **kw: Any) -> Any:
+    """Run blocking LSFS work in a thread. LSFS turns disk errors into AiosErrors
+    that name LSFS paths; anything else from the OS is answered without its paths."""
+    try:
+        return await asyncio.to_thread(fn, *args, **kw)
+    except OSError as exc:
+        log.warning("lsfs: %s failed: %s", getattr(fn, "__name__", fn), exc)
+        why = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+        raise AiosError(f"disk error: {why}") from None
 
 
 def _read_result(data: bytes, meta: dict[str, Any]) -> ReadResult:
@@ -184,7 +210,7 @@ async def create(k: Kernel, call: Call, args: WriteArgs) -> FileInfo:
     """Create a new file (fails if it exists)."""
     rel = check(k, call, args.path, write=True)
     return FileInfo(
-        **await _run(
+        **await run_io(
             lsfs(k).write, rel, args.data(), author=call.caller.label, op="create", exclusive=True
         )
     )
@@ -193,19 +219,19 @@ async def create(k: Kernel, call: Call, args: WriteArgs) -> FileInfo:
 async def write(k: Kernel, call: Call, args: WriteArgs) -> FileInfo:
     """Write a file (creating it if needed): a new version if the content changed."""
     rel = check(k, call, args.path, write=True)
-    return FileInfo(**await _run(lsfs(k).write, rel, args.data(), author=call.caller.label))
+    return FileInfo(**await run_io(lsfs(k).write, rel, args.data(), author=call.caller.label))
 
 
 async def append(k: Kernel, call: Call, args: WriteArgs) -> FileInfo:
     """Append to a file (creating it if needed)."""
     rel = check(k, call, args.path, write=True)
-    return FileInfo(**await _run(lsfs(k).append, rel, args.data(), author=call.caller.label))
+    return FileInfo(**await run_io(lsfs(k).append, rel, args.data(), author=call.caller.label))
 
 
 async def read(k: Kernel, call: Call, args: ReadArgs) -> ReadResult:
     """Read a file, or one of its versions."""
     rel = check(k, call, args.path, write=False)
-    data, meta = await _run(lsfs(k).read, rel, args.version)
+    data, meta = await run_io(lsfs(k).read, rel, args.version)
     return _read_result(data, meta)
 
 
@@ -213,60 +239,77 @@ async def delete(k: Kernel, call: Call, args: DeleteArgs) -> PathsResult:
     """Delete a file or a folder (recursive for a non-empty one); history is kept."""
     rel = check(k, call, args.path, write=True)
     return PathsResult(
-        paths=await _run(lsfs(k).delete, rel, author=call.caller.label, recursive=args.recursive)
+        paths=await run_io(lsfs(k).delete, rel, author=call.caller.label, recursive=args.recursive)
     )
 
 
 async def mkdir(k: Kernel, call: Call, args: PathArgs) -> FileInfo:
     """Create a folder (and its parents)."""
     rel = check(k, call, args.path, write=True)
-    return FileInfo(**await _run(lsfs(k).mkdir, rel, author=call.caller.label))
+    return FileInfo(**await run_io(lsfs(k).mkdir, rel, author=call.caller.label))
 
 
 async def ls(k: Kernel, call: Call, args: LsArgs) -> ListResult:
-    """List a folder (recursive: everything under it) that the caller may read."""
+    """List a folder (recursive: everything under it) that the caller may read; above
+    its folders, only the folders on the way to them."""
     rel = lsfs(k).paths.norm(args.path)
-    entries = await _run(lsfs(k).ls, rel, args.recursive)
-    return ListResult(entries=[FileInfo(**e) for e in entries if may(call, e["path"], write=False)])
+    if may(call, rel, write=False):
+        entries = await run_io(lsfs(k).ls, rel, args.recursive)
+    elif on_the_way(call, rel):
+        try:  # missing, or a file: the same empty answer, so neither is an oracle
+            entries = await run_io(lsfs(k).ls, rel, args.recursive)
+        except (NotFound, BadRequest):
+            entries = []
+    else:
+        raise denied(call, rel, write=False)
+    return ListResult(
+        entries=[
+            FileInfo(**e)
+            for e in entries
+            if may(call, e["path"], write=False)
+            or (e["kind"] == "dir" and on_the_way(call, e["path"]))
+        ]
+    )
 
 
 async def stat(k: Kernel, call: Call, args: PathArgs) -> FileInfo:
     """A file's or folder's metadata, its version and whether it is indexed."""
     rel = check(k, call, args.path, write=False)
     fs = lsfs(k)
-    return FileInfo(**(fs.stat(rel) if fs.inline_reads else await _run(fs.stat, rel)))
+    return FileInfo(**(fs.stat(rel) if fs.inline_reads else await run_io(fs.stat, rel)))
 
 
 async def mv(k: Kernel, call: Call, args: MvArgs) -> FileInfo:
     """Move or rename; the history follows the file."""
     src = check(k, call, args.src, write=True)
+    check(k, call, src, write=False)  # else a write-only folder could be read by moving
     dst = check(k, call, args.dst, write=True)
-    return FileInfo(**await _run(lsfs(k).mv, src, dst, author=call.caller.label))
+    return FileInfo(**await run_io(lsfs(k).mv, src, dst, author=call.caller.label))
 
 
 async def lock(k: Kernel, call: Call, args: PathArgs) -> FileInfo:
     """Make a file read-only."""
     rel = check(k, call, args.path, write=True)
-    return FileInfo(**await _run(lsfs(k).set_locked, rel, True))
+    return FileInfo(**await run_io(lsfs(k).set_locked, rel, True))
 
 
 async def unlock(k: Kernel, call: Call, args: PathArgs) -> FileInfo:
     """Make a locked file writable again."""
     rel = check(k, call, args.path, write=True)
-    return FileInfo(**await _run(lsfs(k).set_locked, rel, False))
+    return FileInfo(**await run_io(lsfs(k).set_locked, rel, False))
 
 
 async def history(k: Kernel, call: Call, args: PathArgs) -> HistoryResult:
     """Every version of a file: when, by whom, how."""
     rel = check(k, call, args.path, write=False)
-    return HistoryResult(path=rel, versions=await _run(versions.history, lsfs(k), rel))
+    return HistoryResult(path=rel, versions=await run_io(versions.history, lsfs(k), rel))
 
 
 async def rollback(k: Kernel, call: Call, args: RollbackArgs) -> FileInfo:
     """Restore an earlier version (n back, or as of a time), as a new version."""
     rel = check(k, call, args.path, write=True)
     return FileInfo(
-        **await _run(
+        **await run_io(
             versions.rollback, lsfs(k), rel, author=call.caller.label, n=args.n, at=args.at
         )
     )
@@ -276,7 +319,7 @@ async def diff(k: Kernel, call: Call, args: DiffArgs) -> DiffResult:
     """A unified diff between two versions of a file."""
     rel = check(k, call, args.path, write=False)
     return DiffResult(
-        path=rel, diff=await _run(versions.diff, lsfs(k), rel, args.from_version, args.to_version)
+        path=rel, diff=await run_io(versions.diff, lsfs(k), rel, args.from_version, args.to_version)
     )
 
 
@@ -286,7 +329,7 @@ async def join(k: Kernel, call: Call, args: JoinArgs) -> FileInfo:
     b = check(k, call, args.b, write=False)
     dst = check(k, call, args.dst, write=True)
     return FileInfo(
-        **await _run(
+        **await run_io(
             compose.join, lsfs(k), a, b, dst, author=call.caller.label, separator=args.separator
         )
     )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from aios.fs import compose, versions
 from aios.fs.retrieve import retrieve as _retrieve
-from aios.kernel.sysfs import check, lsfs, readable_scopes
+from aios.kernel.sysfs import check, denied, lsfs, may, on_the_way, readable_scopes, run_io
 
 if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
@@ -102,7 +101,10 @@ def _search(
     unit: Any = "file",
 ) -> list[Any]:
     fs = lsfs(k)
-    scopes = readable_scopes(call, fs.paths.norm(prefix))
+    rel = fs.paths.norm(prefix)
+    if rel and not may(call, rel, write=False) and not on_the_way(call, rel):
+        raise denied(call, rel, write=False)  # the same whether it exists or not
+    scopes = readable_scopes(call, rel)
     return _retrieve(
         fs,
         query,
@@ -116,7 +118,7 @@ def _search(
 
 async def retrieve(k: Kernel, call: Call, args: RetrieveArgs) -> RetrieveResult:
     """Search files: semantic, keyword (all/any terms) or hybrid (rank fusion)."""
-    hits = await asyncio.to_thread(
+    hits = await run_io(
         _search, k, call, args.query, args.mode, args.top_k, args.prefix, args.match, args.unit
     )
     return RetrieveResult(hits=[h.to_dict() for h in hits])
@@ -125,12 +127,12 @@ async def retrieve(k: Kernel, call: Call, args: RetrieveArgs) -> RetrieveResult:
 async def group_by(k: Kernel, call: Call, args: GroupArgs) -> GroupResult:
     """Copy the files matching a query into a new folder."""
     folder = check(k, call, args.folder, write=True)
-    hits = await asyncio.to_thread(_search, k, call, args.query, args.mode, args.top_k, args.prefix)
+    hits = await run_io(_search, k, call, args.query, args.mode, args.top_k, args.prefix)
     sources = [h.path for h in hits if args.min_score is None or h.score >= args.min_score]
     sources = [p for p in sources if p != folder and not p.startswith(folder + "/")]
-    paths = await asyncio.to_thread(
-        compose.group, lsfs(k), sources, folder, author=call.caller.label
-    )
+    # belt and braces: the search is already limited to readable folders
+    sources = [p for p in sources if may(call, p, write=False)]
+    paths = await run_io(compose.group, lsfs(k), sources, folder, author=call.caller.label)
     return GroupResult(folder=folder, paths=paths, sources=sources)
 
 
@@ -150,7 +152,7 @@ async def _llm(k: Kernel, call: Call, system: str, text: str, max_tokens: int) -
 async def summarize(k: Kernel, call: Call, args: SummarizeArgs) -> SummaryResult:
     """Summarise a file with the LLM (a scheduled llm.chat of the caller)."""
     rel = check(k, call, args.path, write=False)
-    data, _ = await asyncio.to_thread(lsfs(k).read, rel, args.version)
+    data, _ = await run_io(lsfs(k).read, rel, args.version)
     from aios.fs.extract import extract
 
     ex = extract(rel, data)
@@ -171,7 +173,7 @@ async def summarize(k: Kernel, call: Call, args: SummarizeArgs) -> SummaryResult
 async def change_summary(k: Kernel, call: Call, args: ChangeSummaryArgs) -> SummaryResult:
     """Summarise with the LLM what changed between two versions of a file."""
     rel = check(k, call, args.path, write=False)
-    diff = await asyncio.to_thread(versions.diff, lsfs(k), rel, args.from_version, args.to_version)
+    diff = await run_io(versions.diff, lsfs(k), rel, args.from_version, args.to_version)
     if not diff.strip():
         return SummaryResult(path=rel, summary="No changes.", truncated=False)
     limit = k.config.fs.summary_chars
@@ -188,7 +190,7 @@ async def change_summary(k: Kernel, call: Call, args: ChangeSummaryArgs) -> Summ
 async def link(k: Kernel, call: Call, args: LinkArgs) -> LinkResult:
     """An unguessable, expiring URL of this daemon that serves the file."""
     rel = check(k, call, args.path, write=False)
-    out = await asyncio.to_thread(
+    out = await run_io(
         compose.make_link,
         lsfs(k),
         rel,
@@ -203,6 +205,4 @@ async def link(k: Kernel, call: Call, args: LinkArgs) -> LinkResult:
 async def index_status(k: Kernel, call: Call, args: StatusArgs) -> IndexStatusResult:
     """Indexing progress: queued, indexed, skipped, failed, chunks."""
     fs = lsfs(k)
-    return IndexStatusResult(
-        status=fs.indexer.snapshot(), vectors=await asyncio.to_thread(fs.vectors.count)
-    )
+    return IndexStatusResult(status=fs.indexer.snapshot(), vectors=await run_io(fs.vectors.count))
