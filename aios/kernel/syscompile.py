@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aios.errors import BadRequest
 from aios.kernel.compiler.compiler import Compiler, Outcome
@@ -41,6 +41,18 @@ class CompileArgs(BaseModel):
     deadline_s: float | None = Field(default=None, gt=0, le=3600)
     model: str | None = None
     stream: bool = False
+
+    # Caller schemas are checked (limits, $refs) while the arguments are validated, so a
+    # refused one is never held by the validated call; BadRequest passes pydantic as is.
+    @field_validator("tools")
+    @classmethod
+    def _bounded_tools(
+        cls, v: list[str | dict[str, Any]] | None
+    ) -> list[str | dict[str, Any]] | None:
+        for t in v or []:
+            if isinstance(t, dict):
+                external_spec(t)
+        return v
 
 
 class CompileResult(BaseModel):

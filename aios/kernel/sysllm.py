@@ -13,10 +13,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aios.errors import AiosError, BadRequest, NotFound, PermissionDenied, TooLarge
 from aios.kernel.llm.request import Event, GenParams, LLMRequest, LLMResult
+from aios.tools.schema_limits import MAX_GRAMMAR_CHARS, check_grammar, check_schema
 
 if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
@@ -45,9 +46,26 @@ class ChatArgs(BaseModel):
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
     stop: list[str] = Field(default_factory=list, max_length=16)
     json_schema: dict[str, Any] | None = None
-    grammar: str | None = Field(default=None, max_length=100_000)
+    grammar: str | None = Field(default=None, max_length=MAX_GRAMMAR_CHARS)
     priority: int | None = Field(default=None, ge=-100, le=100)
     stream: bool = False
+
+    # Checked while the arguments are validated, so a refused schema is never held by
+    # the validated call (the audit row then records the arguments as sent). BadRequest
+    # is not a ValueError: pydantic lets it through with its own message.
+    @field_validator("json_schema")
+    @classmethod
+    def _bounded_schema(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is not None:
+            check_schema(v, "json_schema")
+        return v
+
+    @field_validator("grammar")
+    @classmethod
+    def _bounded_grammar(cls, v: str | None) -> str | None:
+        if v is not None:
+            check_grammar(v)
+        return v
 
 
 class ChatResult(BaseModel):

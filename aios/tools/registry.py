@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import copy
 import logging
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ValidationError
 
 from aios.errors import AiosError, BadRequest, Conflict, DeadlineExceeded, NotFound
+from aios.tools.schema_limits import check_schema, inline_refs
 
 __all__ = ["ToolError", "ToolRegistry", "ToolSpec", "external_spec"]
 
@@ -63,20 +63,11 @@ class ToolSpec:
         }
 
 
-def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Inline local $refs and drop titles: the planner sees a compact, flat schema."""
-    defs = schema.get("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node and node["$ref"].startswith("#/$defs/"):
-                return walk(copy.deepcopy(defs[node["$ref"].split("/")[-1]]))
-            return {k: walk(v) for k, v in node.items() if k not in ("title", "$defs")}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        return node
-
-    out = walk(schema)
+def _clean_schema(schema: dict[str, Any], what: str = "parameters") -> dict[str, Any]:
+    """Check a schema's limits, then inline its $refs and drop titles: the planner
+    sees a compact, flat schema (and no $ref can loop or explode)."""
+    check_schema(schema, what)
+    out = inline_refs(schema, drop=frozenset({"title"}))
     out.setdefault("type", "object")
     out.setdefault("properties", {})
     return out
@@ -86,7 +77,7 @@ def _schema_of(tool: BaseTool) -> dict[str, Any]:
     schema = tool.tool_call_schema
     raw = schema.model_json_schema() if isinstance(schema, type) else dict(schema)  # type: ignore[union-attr]
     raw.pop("description", None)
-    return _clean_schema(raw)
+    return _clean_schema(raw, f"tool {tool.name}: args schema")
 
 
 def _is_async(tool: BaseTool) -> bool:
@@ -95,17 +86,38 @@ def _is_async(tool: BaseTool) -> bool:
     return type(tool)._arun is not BaseTool._arun
 
 
+def _is_name(name: Any) -> bool:
+    """What the plan language can write: an ASCII identifier."""
+    return isinstance(name, str) and name.isascii() and name.isidentifier()
+
+
 def external_spec(schema: dict[str, Any]) -> ToolSpec:
     """A tool the caller describes with an OpenAI-style function schema."""
+    if not isinstance(schema, dict):
+        raise BadRequest("a tool schema must be an object")
     fn = schema.get("function", schema)
+    if not isinstance(fn, dict):
+        raise BadRequest("a tool schema's 'function' must be an object")
     name = fn.get("name")
-    if not isinstance(name, str) or not name.isidentifier():
-        raise BadRequest(f"tool schema needs a 'name' that is an identifier, got {name!r}")
+    if not isinstance(name, str) or not _is_name(name) or len(name) > 64:
+        shown = repr(name[:80]) if isinstance(name, str) else f"a {type(name).__name__}"
+        raise BadRequest(f"tool schema needs a 'name' that is an identifier, got {shown}")
     params = fn.get("parameters") or {"type": "object", "properties": {}}
     if not isinstance(params, dict) or params.get("type", "object") != "object":
         raise BadRequest(f"tool {name}: 'parameters' must be a JSON schema of an object")
+    params = _clean_schema(params, f"tool {name}: parameters")
+    props = params.get("properties")
+    # plans write arguments as name=value: other names could never be called
+    bad = [k for k in props if not _is_name(k)] if isinstance(props, dict) else ["?"]
+    if bad:
+        raise BadRequest(
+            f"tool {name}: parameter names must be identifiers, got {bad[0][:80]!r}", tool=name
+        )
+    description = fn.get("description", "")
     return ToolSpec(
-        name=name, description=str(fn.get("description", "")), parameters=_clean_schema(params)
+        name=name,
+        description=description if isinstance(description, str) else "",
+        parameters=params,
     )
 
 

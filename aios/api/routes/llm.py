@@ -18,6 +18,7 @@ from aios.api.routes.oai_tools import ToolCalling, render_message
 from aios.errors import AiosError, BadRequest
 from aios.kernel.caps import Caller
 from aios.kernel.sysllm import ChatArgs, ChatResult
+from aios.tools.schema_limits import check_schema
 
 __all__ = ["router"]
 
@@ -74,9 +75,11 @@ def chat_args(req: OAIRequest) -> dict[str, Any]:
         args["stop"] = [req.stop] if isinstance(req.stop, str) else req.stop
     fmt = req.response_format or {}
     if fmt.get("type") == "json_schema":
-        schema = (fmt.get("json_schema") or {}).get("schema")
+        spec = fmt.get("json_schema")
+        schema = spec.get("schema") if isinstance(spec, dict) else None
         if not isinstance(schema, dict):
             raise BadRequest("response_format.json_schema.schema must be an object")
+        check_schema(schema, "response_format.json_schema.schema")
         args["json_schema"] = schema
     elif fmt.get("type") == "json_object":
         args["json_schema"] = {"type": "object"}
@@ -96,6 +99,7 @@ def tool_calling(req: OAIRequest, args: dict[str, Any]) -> ToolCalling | None:
     else:
         msgs.insert(0, {"role": "system", "content": calling.prompt()})
     args["json_schema"] = calling.schema()
+    check_schema(args["json_schema"], "tools")  # all of them together, as llm.chat will
     return calling
 
 

@@ -12,14 +12,17 @@ text, the only thing a chat template is sure to take.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
 from aios.errors import BadRequest
+from aios.tools.schema_limits import check_schema, inline_refs
 
 __all__ = ["ToolCalling", "render_message"]
 
 MAX_CALLS = 4
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what OpenAI accepts as a function name
 
 
 def render_message(m: dict[str, Any], text: str) -> dict[str, str]:
@@ -49,20 +52,24 @@ class ToolCalling:
 
     def __init__(self, tools: list[dict[str, Any]], choice: Any, parallel: bool | None) -> None:
         self.functions: dict[str, dict[str, Any]] = {}
-        for t in tools:
+        for i, t in enumerate(tools):
             fn = t.get("function")
             if t.get("type", "function") != "function" or not isinstance(fn, dict):
                 raise BadRequest("tools must be {'type': 'function', 'function': {...}}")
             name = fn.get("name")
-            if not isinstance(name, str) or not name:
-                raise BadRequest("every tool function needs a name")
+            if not isinstance(name, str) or not _NAME.fullmatch(name):
+                raise BadRequest(
+                    f"tools[{i}]: a function needs a name of 1 to 64 letters, digits, _ or -"
+                )
             params = fn.get("parameters") or {"type": "object", "properties": {}}
             if not isinstance(params, dict):
                 raise BadRequest(f"tool {name!r}: parameters must be a JSON schema object")
+            check_schema(params, f"tools[{i}].function.parameters")
             about = fn.get("description")
             self.functions[name] = {
                 "description": about if isinstance(about, str) else "",
-                "params": params,
+                # inlined: each tool's $defs would not be at the root of the answer's schema
+                "params": inline_refs(params),
             }
         self.allow_text = choice in (None, "auto")
         self.only: str | None = None

@@ -93,8 +93,11 @@ def _jsonable(value: Any) -> Any:
     try:
         json.dumps(value)
         return value
-    except (TypeError, ValueError):
-        return repr(value)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            return repr(value)[:10_000]
+        except Exception:  # repr() recurses as deep, or is broken
+            return f"<{type(value).__name__}>"
 
 
 _DEFAULT_POLICY = ToolPolicy()
@@ -324,16 +327,14 @@ class Executor:
             up = self.runs.get(value.task) or self.prior.get(value.task)
             if up is None or up.status is not _OK:
                 raise LookupError(f"${value.task} has no result")
-            out = up.result
-            for step in value.path:
-                try:
-                    out = _step(out, step)
-                except (KeyError, IndexError, TypeError, AttributeError):
-                    raise LookupError(
-                        f"{value.render()}: the result of task {value.task} has no {step!r}"
-                    ) from None
+            out = value.follow(up.result)
             if as_text and not isinstance(out, str):
-                out = json.dumps(out, default=str) if isinstance(out, (dict, list)) else str(out)
+                try:
+                    out = (
+                        json.dumps(out, default=str) if isinstance(out, (dict, list)) else str(out)
+                    )
+                except (ValueError, RecursionError) as exc:  # cyclic, or too deep
+                    raise LookupError(f"{value.render()[:120]} cannot be text: {exc}") from None
             return out
         if isinstance(value, list):
             return [self._resolve(v, False) for v in value]
@@ -388,12 +389,3 @@ class Executor:
 
 def _deadline_error() -> dict[str, Any]:
     return {"code": "deadline_exceeded", "message": "the compile deadline passed"}
-
-
-def _step(value: Any, step: str | int) -> Any:
-    """One step of a reference path: a key, an index, or an attribute."""
-    if isinstance(value, dict):
-        return value[step]
-    if isinstance(value, (list, tuple)) and isinstance(step, int):
-        return value[step]
-    return getattr(value, str(step))

@@ -13,7 +13,9 @@ import json
 import re
 from typing import Any
 
+from aios.errors import BadRequest
 from aios.tools.registry import ToolSpec
+from aios.tools.schema_limits import MAX_GRAMMAR_CHARS
 
 __all__ = ["joiner_schema", "plan_grammar"]
 
@@ -27,7 +29,7 @@ integer ::= "-"? ([0-9] | [1-9] [0-9]{1,15})
 number ::= integer ("." [0-9]{1,12})? ([eE] [-+]? [0-9]{1,3})?
 boolean ::= "true" | "false"
 null ::= "null"
-path ::= ("." [a-zA-Z_] [a-zA-Z0-9_]{0,31} | "[" [0-9]{1,3} "]"){0,3}
+path ::= ("." [a-zA-Z] [a-zA-Z0-9_]{0,31} | "[" [0-9]{1,3} "]"){0,3}
 json-string ::= "\"" char{0,160} "\""
 json-value ::= json-string | number | boolean | null | json-array | json-object
 json-array ::= "[" ws (json-value (", " json-value){0,15})? ws "]"
@@ -43,9 +45,19 @@ def _lit(text: str) -> str:
 class _Builder:
     def __init__(self) -> None:
         self.rules: dict[str, str] = {}
+        self.size = len(_BASE)
 
     def add(self, name: str, body: str) -> str:
-        self.rules.setdefault(name, body)
+        if name not in self.rules:
+            # stop early: big schemas times plan lines would build megabytes
+            self.size += len(name) + len(body) + 6
+            if self.size > MAX_GRAMMAR_CHARS:
+                raise BadRequest(
+                    f"the tools' schemas make a plan grammar over {MAX_GRAMMAR_CHARS} "
+                    "characters: offer fewer or smaller tools",
+                    limit=MAX_GRAMMAR_CHARS,
+                )
+            self.rules[name] = body
         return name
 
     def value(self, schema: dict[str, Any], name: str, ref: str | None) -> str:
@@ -73,7 +85,8 @@ class _Builder:
         if kind in ("integer", "number", "boolean", "null"):
             return kind
         if kind == "array":
-            item = self.value(schema.get("items") or {}, f"{name}-item", ref)
+            items = schema.get("items")
+            item = self.value(items if isinstance(items, dict) else {}, f"{name}-item", ref)
             hi = max(1, min(int(schema.get("maxItems", MAX_ITEMS)), MAX_ITEMS))
             return self.add(name, f'"[" ({item} (", " {item}){{0,{hi - 1}}})? "]"')
         if kind == "object" and schema.get("properties"):
@@ -125,10 +138,10 @@ def _call(b: _Builder, spec: ToolSpec, ref: str | None, line: int) -> str:
         name = f"{_slug(spec.name)}-{_slug(key)}"
         # with references visible, each value may also be one (lists: each item too)
         v = b.value(sub, f"{name}-l{line}" if ref else name, ref)
-        args.append((f'"{key}=" {v}', key in required))
+        args.append((f"{_lit(key + '=')} {v}", key in required))
     return b.add(
         f"call-{_slug(spec.name)}-l{line}",
-        f'"{spec.name}(" {_sequence(args, chr(34) + ", " + chr(34))} ")"',
+        f'{_lit(spec.name + "(")} {_sequence(args, chr(34) + ", " + chr(34))} ")"',
     )
 
 

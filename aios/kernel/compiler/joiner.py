@@ -35,8 +35,11 @@ class Joiner:
         )
         try:
             data = json.loads(res.text)
-        except json.JSONDecodeError:
-            # The token budget cut the decision short: answer with the results themselves.
+        except (ValueError, RecursionError):
+            data = None
+        if not isinstance(data, dict):
+            # Cut short by the token budget (or not a decision at all, from a core that
+            # ignores schemas): answer with the results themselves.
             return Decision("finish", "the decision was cut short", answer=history(runs))
         if data.get("action") == "replan" and can_replan:
             return Decision("replan", data.get("thought", ""), feedback=data.get("feedback"))

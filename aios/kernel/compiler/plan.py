@@ -16,11 +16,14 @@ grammar (the same grammar the planner's output is constrained to).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel
 
 from aios.errors import BadRequest
 
@@ -56,6 +59,55 @@ class Ref:
         return f"${self.task}" + "".join(
             f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.path
         )
+
+    def bad_step(self) -> str | None:
+        """Why the path may not be followed, or None. A step is a dict key, a list
+        index or a public field; a name starting with _ never is: it is the way into
+        Python's internals ($1.__class__.__init__.__globals__)."""
+        for step in self.path:
+            if isinstance(step, bool) or not isinstance(step, (int, str)):
+                return f"{str(step)[:40]!r} is neither a field name nor an index"
+            if isinstance(step, str) and (not step or step.startswith("_")):
+                return f"field {step[:40]!r} is private (names starting with _ are never read)"
+        return None
+
+    def follow(self, result: Any) -> Any:
+        """The part of ``result`` the path names; LookupError if it names none or may
+        not be followed (checked here too: validation is not the only way in)."""
+        why = self.bad_step()
+        if why is not None:
+            raise LookupError(f"{self.render()[:120]} is an invalid reference: {why}")
+        out = result
+        for step in self.path:
+            try:
+                out = _step(out, step)
+            except (LookupError, TypeError):
+                raise LookupError(
+                    f"{self.render()[:120]}: the result of task {self.task} has no {step!r}"
+                ) from None
+        return out
+
+
+def _step(value: Any, step: str | int) -> Any:
+    """One step of a path: a dict key, a list index, or a public field of a pydantic
+    model or a dataclass. Never any other attribute: getattr on an arbitrary object
+    leads to its class, its module and their globals."""
+    if isinstance(value, dict):
+        return value[step]
+    if isinstance(value, (list, tuple)):
+        if isinstance(step, int) and not isinstance(step, bool):
+            return value[step]
+        raise LookupError(step)
+    if isinstance(step, str) and not step.startswith("_"):
+        if isinstance(value, BaseModel) and step in type(value).model_fields:
+            return getattr(value, step)
+        if (
+            dataclasses.is_dataclass(value)
+            and not isinstance(value, type)
+            and step in {f.name for f in dataclasses.fields(value)}
+        ):
+            return getattr(value, step)
+    raise LookupError(step)
 
 
 @dataclass

@@ -194,13 +194,21 @@ def _json_plan_schema(tools: list[ToolSpec], max_tasks: int) -> dict[str, Any]:
     }
 
 
-def _refs_in(value: Any) -> Any:
+_MAX_DEPTH = 20  # as the plan language's parser: deeper values are not arguments
+
+
+def _refs_in(value: Any, depth: int = 0) -> Any:
+    if depth > _MAX_DEPTH:
+        raise ValueError("values nested too deeply")
     if isinstance(value, dict):
         if set(value) <= {"$ref", "path"} and isinstance(value.get("$ref"), int):
-            return Ref(value["$ref"], tuple(value.get("path") or ()))
-        return {k: _refs_in(v) for k, v in value.items()}
+            path = value.get("path") or []
+            if not isinstance(path, list):
+                raise TypeError("a reference's path must be a list")
+            return Ref(value["$ref"], tuple(path))  # its steps are checked by validation
+        return {k: _refs_in(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_refs_in(v) for v in value]
+        return [_refs_in(v, depth + 1) for v in value]
     return value
 
 
@@ -214,5 +222,6 @@ def _tasks_from_json(text: str, first_id: int) -> list[Task]:
             Task(first_id + i, str(t["tool"]), _refs_in(dict(t.get("args") or {})))
             for i, t in enumerate(raw)
         ]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # RecursionError: json.loads of a deeply nested reply
         raise PlanInvalid([PlanIssue("syntax", None, f"not a JSON plan: {exc}")]) from None

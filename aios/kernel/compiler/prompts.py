@@ -61,7 +61,8 @@ def _type(schema: dict[str, Any]) -> str:
         return "|".join(json.dumps(v) for v in schema["enum"])
     t = schema.get("type")
     if t == "array":
-        return f"list[{_type(schema.get('items') or {})}]"
+        items = schema.get("items")
+        return f"list[{_type(items if isinstance(items, dict) else {})}]"
     if isinstance(t, list):
         return "|".join(t)
     return str(t or "any")
@@ -91,8 +92,8 @@ def observation(run: TaskRun, limit: int = 300) -> str:
     if run.status == TaskStatus.OK:
         try:
             text = json.dumps(run.result, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            text = repr(run.result)
+        except (TypeError, ValueError, RecursionError):
+            text = f"<{type(run.result).__name__}>"  # repr() could recurse as deep
         return text if len(text) <= limit else text[:limit] + "..."
     err = run.error or {}
     return f"ERROR ({err.get('code', run.status.value)}): {err.get('message', '')}"[:limit]

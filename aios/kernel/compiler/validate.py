@@ -23,7 +23,7 @@ __all__ = ["PlanInvalid", "PlanIssue", "check_task", "critical_path", "plan_grap
 
 @dataclass(frozen=True)
 class PlanIssue:
-    code: str  # unknown_tool, bad_args, unknown_ref, forward_ref, cycle, duplicate_id
+    code: str  # unknown_tool, bad_args, unknown_ref, forward_ref, bad_ref, cycle, duplicate_id
     task: int | None
     message: str
 
@@ -85,12 +85,46 @@ def _check_value(value: Any, schema: dict[str, Any]) -> str | None:
             )
         return None
     try:
-        jsonschema.validate(value, schema)
-    except jsonschema.ValidationError as exc:
-        return exc.message
-    except jsonschema.SchemaError:
+        plain = _without_regexes(schema)
+        _VALIDATOR.check_schema(plain)
+        error = next(iter(_VALIDATOR(plain).iter_errors(value)), None)
+    except (jsonschema.SchemaError, RecursionError):
         return None  # a tool schema jsonschema cannot read: leave it to the tool
-    return None
+    return None if error is None else error.message
+
+
+# The draft is fixed, so a schema's $schema cannot pick another validator.
+_VALIDATOR = jsonschema.Draft202012Validator
+
+
+def _without_regexes(schema: Any) -> Any:
+    """The schema without what jsonschema matches with ``re``: re backtracks, and a
+    caller's pattern such as (a+)+$ or a*a*a*a*$ against a model's string would take
+    forever. Registered tools check theirs when they run (pydantic's regex engine is
+    linear); external tools never run. (Recursion is bounded: the schema passed
+    check_schema.)"""
+    if isinstance(schema, list):
+        return [_without_regexes(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for k, v in schema.items():
+        if k in _REGEX_KEYS:
+            continue
+        if k in _DATA_KEYS:
+            out[k] = v
+        elif k in _MAP_KEYS and isinstance(v, dict):  # names, then schemas
+            out[k] = {name: _without_regexes(sub) for name, sub in v.items()}
+        else:
+            out[k] = _without_regexes(v)
+    if "patternProperties" in schema:
+        out.pop("additionalProperties", None)  # which are additional needs the regexes
+    return out
+
+
+_REGEX_KEYS = frozenset({"pattern", "patternProperties"})
+_DATA_KEYS = frozenset({"const", "enum", "default", "examples"})  # values, not schemas
+_MAP_KEYS = frozenset({"properties", "$defs", "definitions", "dependentSchemas"})
 
 
 def check_task(
@@ -113,6 +147,14 @@ def check_task(
         ]
     issues = check_args(spec, task.id, task.args)
     for ref in sorted(iter_refs(task.args), key=lambda r: r.task):
+        why = ref.bad_step()
+        if why is not None:
+            issues.append(
+                PlanIssue(
+                    "bad_ref", task.id, f"task {task.id}: {ref.render()[:120]} is invalid: {why}"
+                )
+            )
+            continue
         if ref.task in known:
             continue
         if (ref.task in later) if later is not None else ref.task >= task.id:

@@ -105,7 +105,10 @@ class OpenAICore(Core):
             if self.cfg.grammar:
                 from llama_cpp.llama_grammar import json_schema_to_gbnf
 
-                body["grammar"] = json_schema_to_gbnf(json.dumps(p.json_schema))
+                try:
+                    body["grammar"] = json_schema_to_gbnf(json.dumps(p.json_schema))
+                except Exception as exc:  # the converter's own refusal: the caller's schema
+                    raise BadRequest(f"unsupported JSON schema: {exc}") from exc
             else:
                 body["response_format"] = {
                     "type": "json_schema",
