@@ -128,6 +128,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from aios.doctor import run_checks
+
+    checks = run_checks(_config(args))
+    for c in checks:
+        print(f"{'ok ' if c.ok else 'NO '} {c.name:<14} {c.detail}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _print_approval(a: dict[str, Any]) -> None:
+    what = a["tool"] or a["syscall"]
+    args = json.dumps(a["args"], default=str)
+    args = args[:200] + ("..." if len(args) > 200 else "")
+    hints = ",".join(k for k, v in a["risk"].items() if v) or "-"
+    print(
+        f"{a['id']:>5} {a['state']:<9} {a['pid']:>6} {a['process'][:14]:<14} "
+        f"{what:<16} {hints:<22} {args}"
+    )
+
+
+def cmd_approvals(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        if args.action in ("approve", "deny", "always"):
+            if args.id is None:
+                raise AiosError(f"aios approvals {args.action} needs an approval id")
+            a = client.syscall("approval.respond", id=args.id, decision=args.action, note=args.note)
+            print(f"approval {a['id']}: {a['state']}" + (" (always)" if a["always"] else ""))
+            return 0
+        state = None if args.all else "pending"
+        items = client.syscall("approval.list", state=state, limit=args.limit)["approvals"]
+    if args.json:
+        print(json.dumps(items, indent=2))
+        return 0
+    print(f"{'ID':>5} {'STATE':<9} {'PID':>6} {'PROCESS':<14} {'CALL':<16} {'RISK':<22} ARGS")
+    for a in items:
+        _print_approval(a)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", help="TOML config file (default: <data dir>/config.toml)")
@@ -177,6 +216,22 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--priority", type=int, default=0)
     r.add_argument("--timeout", type=float, default=600)
     r.set_defaults(func=cmd_run)
+
+    ap = sub.add_parser(
+        "approvals", parents=[common], help="calls waiting for a person: list, approve, deny"
+    )
+    ap.add_argument(
+        "action", nargs="?", default="list", choices=["list", "approve", "deny", "always"]
+    )
+    ap.add_argument("id", nargs="?", type=int)
+    ap.add_argument("--note", help="why (kept in the audit log)")
+    ap.add_argument("-a", "--all", action="store_true", help="include decided ones")
+    ap.add_argument("-n", "--limit", type=int, default=50)
+    ap.add_argument("--json", action="store_true")
+    ap.set_defaults(func=cmd_approvals)
+
+    d = sub.add_parser("doctor", parents=[common], help="check this machine and the daemon")
+    d.set_defaults(func=cmd_doctor)
     return p
 
 

@@ -18,6 +18,7 @@ ALL = [
     "fs_query",
     "fs_quality",
     "api",
+    "sandbox",
 ]
 
 

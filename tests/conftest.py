@@ -12,6 +12,7 @@ import pytest
 from aios.config import Config, load_config
 from aios.fs.embed import Embedder
 from aios.kernel import Kernel
+from aios.kernel.sandbox import Sandbox
 from tests.fakes import FakeCore
 
 
@@ -57,3 +58,13 @@ async def k(tmp_path: Path, embedder: Embedder) -> AsyncIterator[Kernel]:
     cfg = make_config(tmp_path, llm={"cores": [{"kind": "llamacpp", "model": "fake"}]})
     async with Kernel(cfg, cores=[FakeCore()], embedder=embedder) as kernel:
         yield kernel
+
+
+@pytest.fixture
+async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """A started sandbox (its own broker) with the default configuration."""
+    sb = Sandbox(make_config(tmp_path).tools.sandbox, tmp_path / "sandbox")
+    status = await sb.start()
+    assert status.confined, status.reason
+    yield sb
+    await sb.close()

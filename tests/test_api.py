@@ -43,7 +43,7 @@ def test_every_endpoint_but_health_and_links_needs_a_token(d: Daemon) -> None:
             continue
         url = d.url + path.replace("{pid}", "1").replace("{name}", "x").replace(
             "{path}", "a.txt"
-        ).replace("{token}", "t")
+        ).replace("{token}", "t").replace("{approval_id}", "1")
         for method in ops:
             for headers in (
                 {},

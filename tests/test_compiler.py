@@ -13,6 +13,7 @@ from langchain_core.tools import tool
 
 from aios.errors import BadRequest
 from aios.kernel import ADMIN, Kernel, ProcessState
+from aios.tools.risk import READ_ONLY
 from tests.conftest import make_config
 from tests.fakes import ScriptedCore, finish, replan
 
@@ -62,7 +63,7 @@ class Probe:
             return x
 
         for t in (fetch, combine, flaky, hang):
-            k.tools.register(t)
+            k.tools.register(t, risk=READ_ONLY)  # local tools: processes may use them
 
 
 async def compiler_kernel(

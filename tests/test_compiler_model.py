@@ -11,6 +11,7 @@ from langchain_core.tools import tool
 
 from aios.config import Config
 from aios.kernel import ADMIN, Kernel, ProcessState
+from aios.tools.risk import READ_ONLY
 from tests.plan_prompts import PROMPTS
 
 pytestmark = pytest.mark.model
@@ -32,8 +33,8 @@ def search(query: str) -> str:
 @pytest.fixture
 async def k(config: Config) -> AsyncIterator[Kernel]:
     async with Kernel(config) as kernel:
-        kernel.tools.register(weather)
-        kernel.tools.register(search)
+        kernel.tools.register(weather, risk=READ_ONLY)
+        kernel.tools.register(search, risk=READ_ONLY)
         yield kernel
 
 
@@ -81,7 +82,7 @@ async def test_replan_after_a_failed_task_succeeds(k: Kernel) -> None:
             raise ConnectionError("quote service unavailable")
         return {"symbol": symbol, "price": 123.4}
 
-    k.tools.register(lookup_stock)
+    k.tools.register(lookup_stock, risk=READ_ONLY)
     res: Any = await k.syscall(
         ADMIN,
         "compile",
@@ -109,7 +110,7 @@ async def test_kill_stops_a_running_compile(k: Kernel) -> None:
             raise
         return topic
 
-    k.tools.register(slow_report)
+    k.tools.register(slow_report, risk=READ_ONLY)
 
     async def agent(ctx: Any, task: str) -> Any:
         return await ctx.compile(task, tools=["slow_report"])

@@ -13,9 +13,11 @@ from langchain_core.tools import BaseTool, tool
 from aios.config import ShellToolConfig
 from aios.errors import BadRequest, Conflict, DeadlineExceeded, NotFound, PermissionDenied
 from aios.kernel import ADMIN, Capabilities, Kernel, ProcessState
+from aios.kernel.sandbox import Sandbox
 from aios.tools.builtin.calculator import evaluate
 from aios.tools.builtin.shell import make_shell
 from aios.tools.registry import ToolError, ToolRegistry
+from aios.tools.risk import READ_ONLY
 from tests.conftest import make_config
 from tests.fakes import FakeCore
 
@@ -62,10 +64,10 @@ def test_calculator_refuses_everything_else(expr: str) -> None:
         evaluate(expr)
 
 
-async def test_shell_runs_allowed_programs_with_list_arguments(tmp_path: Path) -> None:
+async def test_shell_runs_allowed_programs_with_list_arguments(sandbox: Sandbox) -> None:
     sh = make_shell(
         ShellToolConfig(allow=["echo", "sleep", "seq"], timeout_s=0.5, max_output_bytes=100),
-        str(tmp_path),
+        sandbox,
     )
     out = await sh.ainvoke({"program": "echo", "args": ["a; rm -rf /", "$HOME"]})
     assert out["stdout"] == "a; rm -rf / $HOME\n" and out["exit_code"] == 0  # no shell
@@ -154,7 +156,7 @@ async def test_tool_call_syscall_accounts_and_marks_the_process_waiting(tmp_path
         return res.result
 
     async with kernel(tmp_path) as k:
-        k.tools.register(slow)
+        k.tools.register(slow, risk=READ_ONLY)  # local: default capabilities reach it
         proc = await k.spawn(agent)
         await asyncio.sleep(0.1)
         states.append(proc.state)
@@ -222,9 +224,9 @@ async def test_http_get_only_reaches_allowed_hosts(tmp_path: Path) -> None:
         get = make_http_get(HttpToolConfig(enabled=True, allow_hosts=["127.0.0.1"], max_bytes=50))
         out = await get.ainvoke({"url": f"http://127.0.0.1:{srv.server_port}/x"})
         assert out["status"] == 200 and out["truncated"] and len(out["text"]) == 50
-        with pytest.raises(ValueError, match="not allowed"):
+        with pytest.raises(PermissionDenied, match="not allowed"):
             await get.ainvoke({"url": f"http://localhost:{srv.server_port}/x"})
-        with pytest.raises(ValueError, match="only http"):
+        with pytest.raises(BadRequest, match="only http"):
             await get.ainvoke({"url": "file:///etc/passwd"})
     finally:
         srv.shutdown()

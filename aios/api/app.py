@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from aios import __version__
 from aios.api.auth import authenticate
 from aios.api.common import ERROR_RESPONSES, Api, BodyLimit, RateLimited, error_response
-from aios.api.routes import cerebrum, fs, llm, processes, system, work
+from aios.api.routes import approvals, cerebrum, fs, llm, processes, system, work
 from aios.api.routes.system import SyscallBody
 from aios.errors import AiosError, BadRequest
 from aios.kernel.caps import Caller
@@ -91,7 +91,7 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
         log.exception("unhandled error in the API")
         return error_response(AiosError("internal error"))
 
-    for module in (system, processes, llm, work, fs, cerebrum):
+    for module in (system, processes, approvals, llm, work, fs, cerebrum):
         for route in module.router(api, auth).routes:
             if isinstance(route, APIRoute):
                 route.responses = {**ERROR_RESPONSES, **route.responses}

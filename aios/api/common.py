@@ -33,7 +33,6 @@ __all__ = [
     "TokenBuckets",
     "attachment_headers",
     "error_response",
-    "parent_priority",
     "sse_response",
 ]
 
@@ -328,15 +327,6 @@ def attachment_headers(name: str) -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
     }
-
-
-def parent_priority(api: Api, caller: Caller, default: int) -> int:
-    """The priority of a child whose request named none: ``default``, but never above
-    its parent's (which the kernel would refuse)."""
-    if caller.admin or caller.pid is None:
-        return default
-    parent = api.kernel.procs.live(caller.pid)
-    return default if parent is None else min(default, parent.priority)
 
 
 def caller_of(request: Request) -> Caller:

@@ -9,12 +9,15 @@ from langchain_core.tools import StructuredTool
 
 from aios.errors import PermissionDenied
 from aios.tools.context import current_caller
+from aios.tools.risk import READ_ONLY, WRITES
 
 if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
     from aios.tools.registry import ToolRegistry
 
 __all__ = ["register_fs_tools"]
+
+# They act through fs.* syscalls as the caller, so its folders bound them: local tools.
 
 
 def register_fs_tools(registry: ToolRegistry, kernel: Kernel) -> None:
@@ -44,5 +47,6 @@ def register_fs_tools(registry: ToolRegistry, kernel: Kernel) -> None:
         res = await call("fs.ls", path=path)
         return [e.path + ("/" if e.kind == "dir" else "") for e in res.entries]
 
-    for fn in (fs_read, fs_write, fs_search, fs_ls):
-        registry.register(StructuredTool.from_function(coroutine=fn, name=fn.__name__))
+    for fn, risk in ((fs_read, READ_ONLY), (fs_write, WRITES), (fs_search, READ_ONLY)):
+        registry.register(StructuredTool.from_function(coroutine=fn, name=fn.__name__), risk=risk)
+    registry.register(StructuredTool.from_function(coroutine=fs_ls, name="fs_ls"), risk=READ_ONLY)

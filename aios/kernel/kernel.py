@@ -34,15 +34,18 @@ from aios.fs.embed import Embedder
 from aios.fs.fs import LSFS
 from aios.fs.monitor import watch
 from aios.fs.tools import register_fs_tools
+from aios.kernel.approvals import Approval, ApprovalQueue
 from aios.kernel.caps import Caller
 from aios.kernel.events import EventBus
 from aios.kernel.llm import Core, CoreWorker, build_cores
 from aios.kernel.metrics import Metrics, kernel_metrics
 from aios.kernel.process import ProcessState, ProcessTable
 from aios.kernel.procops import ProcessOps
+from aios.kernel.sandbox import Sandbox
 from aios.kernel.scheduler import Scheduler
 from aios.kernel.store import Store
 from aios.kernel.syscalls import Call, Syscall, SyscallTable, builtin_syscalls
+from aios.kernel.systool import allowed_tool
 from aios.kernel.tokens import TokenTable
 from aios.tools.builtin import register_builtin_tools
 from aios.tools.registry import ToolRegistry
@@ -52,6 +55,23 @@ __all__ = ["Kernel"]
 log = logging.getLogger(__name__)
 
 _AUDIT_ARGS_CHARS = 2000
+
+
+def _audit_args(raw: Any) -> Any:
+    """The arguments as the audit row keeps them: at most _AUDIT_ARGS_CHARS of JSON.
+    Whatever was sent (nested past any depth, unserialisable) never fails the call."""
+    try:
+        args = (
+            raw.model_dump(mode="json", exclude_defaults=True)
+            if isinstance(raw, BaseModel)
+            else raw
+        )
+        text = json.dumps(args, default=str)
+    except (ValueError, TypeError, RecursionError):
+        return {"unrecorded": "arguments too deep or not serialisable"}
+    if len(text) <= _AUDIT_ARGS_CHARS:
+        return json.loads(text)
+    return {"truncated": text[:_AUDIT_ARGS_CHARS]}
 
 
 class Kernel(ProcessOps):
@@ -75,10 +95,16 @@ class Kernel(ProcessOps):
         self.models = {c.model for c in self.cores}
         self.workers: list[CoreWorker] = []
         self.syscalls = SyscallTable(builtin_syscalls())
+        self.approvals = ApprovalQueue(
+            config.approvals,
+            audit=self._audit_approval,
+            publish=lambda pid, kind, data: self.events.publish(pid, kind, **data),
+        )
         self.tools = ToolRegistry(
             threads=config.tools.threads, default_timeout_s=config.tools.default_timeout_s
         )
-        register_builtin_tools(self.tools, config.tools, str(config.data_dir / "sandbox"))
+        self.sandbox = Sandbox(config.tools.sandbox, config.data_dir / "sandbox")
+        register_builtin_tools(self.tools, config.tools, self.sandbox)
         self.fs: LSFS | None = None
         if config.fs.enabled:
             self.fs = LSFS(
@@ -111,6 +137,7 @@ class Kernel(ProcessOps):
                 "marked %d processes left by the previous daemon FAILED: %s", len(failed), failed
             )
         try:
+            await self.sandbox.start()  # probes confinement; tools refuse if it failed
             if self.fs is not None:
                 await asyncio.to_thread(self.fs.start)  # reconcile disk, database, vectors
                 if self.config.fs.watch:
@@ -121,6 +148,7 @@ class Kernel(ProcessOps):
                 self._loaded.append(core)
         except BaseException:
             self._closed = True
+            await self.sandbox.close()
             await self._stop_fs()
             await self._close_cores()
             self.store.close()
@@ -178,6 +206,7 @@ class Kernel(ProcessOps):
         self.workers.clear()
         await self._close_cores()
         await self._stop_fs()
+        await self.sandbox.close()
         self.tools.close()
         self.store.close()
         log.info("kernel stopped")
@@ -241,13 +270,37 @@ class Kernel(ProcessOps):
         call.args = req
         return entry, req
 
-    async def _gate(self, call: Call) -> None:
-        """A suspended process's syscalls wait here until it is resumed."""
+    async def _gate(self, call: Call, entry: Syscall, req: BaseModel) -> None:
+        """A suspended process's syscalls wait here until it is resumed; a call the
+        approval policy names waits here for a person."""
         proc = call.proc
-        if proc is not None and proc.suspended:
+        if proc is None:
+            return  # the admin is the person
+        if proc.suspended:
             await proc.resumed.wait()
             if proc.state.terminal:
                 raise Cancelled(f"process {proc.pid} ended while suspended")
+        tool, risk = None, entry.risk
+        if entry.name == "tool.call":
+            # permission first: never ask a person about a call refused anyway
+            spec = allowed_tool(self, call, req.name)  # type: ignore[attr-defined]
+            tool, risk = spec.name, spec.risk
+        rule = self.approvals.rule_for(
+            proc.capabilities.approvals, proc.pid, entry.name, tool, risk
+        )
+        if rule is None:
+            return
+        args = req.args if tool else req.model_dump(mode="json", exclude_defaults=True)  # type: ignore[attr-defined]
+        async with self.io_wait(proc, "approval"):
+            await self.approvals.ask(
+                pid=proc.pid,
+                process=proc.name,
+                syscall=entry.name,
+                tool=tool,
+                args=args,
+                risk=risk,
+                rule=rule,
+            )
 
     async def syscall(
         self, caller: Caller, name: str, args: Mapping[str, Any] | BaseModel | None = None
@@ -258,7 +311,7 @@ class Kernel(ProcessOps):
         )
         async with self._syscall_scope(call):
             entry, req = self._prepare(call, args or {})
-            await self._gate(call)
+            await self._gate(call, entry, req)
             return await entry.handler(self, call, req)
 
     async def syscall_stream(
@@ -270,7 +323,7 @@ class Kernel(ProcessOps):
         )
         async with self._syscall_scope(call):
             entry, req = self._prepare(call, args or {})
-            await self._gate(call)
+            await self._gate(call, entry, req)
             if entry.stream is None:
                 res = await entry.handler(self, call, req)
                 yield {"type": "result", "result": res.model_dump(mode="json")}
@@ -296,8 +349,9 @@ class Kernel(ProcessOps):
             status, err = "cancelled", Cancelled("cancelled")
             raise
         except Exception as exc:
+            # the log has the exception; the caller gets no text of it (paths, internals)
             log.exception("syscall %s failed", call.name)
-            status, err = "error", AiosError(f"internal error in {call.name}: {exc}")
+            status, err = "error", AiosError(f"internal error in {call.name}")
             raise err from exc
         finally:
             self._inflight -= 1
@@ -307,18 +361,7 @@ class Kernel(ProcessOps):
 
     def _audit(self, call: Call, status: str, err: AiosError | None) -> None:
         now = time.time()
-        raw = call.args
-        args = (
-            raw.model_dump(mode="json", exclude_defaults=True)
-            if isinstance(raw, BaseModel)
-            else raw
-        )
-        text = json.dumps(args, default=str)
-        args = (
-            json.loads(text)
-            if len(text) <= _AUDIT_ARGS_CHARS
-            else {"truncated": text[:_AUDIT_ARGS_CHARS]}
-        )
+        args = _audit_args(call.args)
         self.store.add_syscall(
             pid=call.caller.pid,
             caller=call.caller.label,
@@ -363,6 +406,28 @@ class Kernel(ProcessOps):
             c.llm_run_s += call.run_s
             self.procs.account(proc)
 
+    def _audit_approval(self, item: Approval) -> None:
+        """Each decision on an approval is a row of the audit log."""
+        now = time.time()
+        self.store.add_syscall(
+            pid=item.pid,
+            caller=item.decided_by or "kernel",
+            name="approval.decision",
+            args={
+                "id": item.id,
+                "syscall": item.syscall,
+                "tool": item.tool,
+                "rule": item.rule,
+                "decision": item.state.value,
+                "always": item.always,
+                "note": item.note,
+            },
+            status="ok",
+            queued_at=item.created_at,
+            finished_at=now,
+            turnaround_s=now - item.created_at,
+        )
+
     # -- inspection ------------------------------------------------------------
 
     def metrics_text(self) -> str:
@@ -384,4 +449,6 @@ class Kernel(ProcessOps):
             "cores": [c.info() for c in self.cores],
             "policy": self.scheduler.policy,
             "processes_running": len(self.procs.running()),
+            "approvals_pending": self.approvals.pending(),
+            "sandbox": self.sandbox.status().to_dict(),
         }

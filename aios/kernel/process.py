@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from aios.errors import Conflict, NotFound
 from aios.kernel.caps import Capabilities
@@ -84,6 +84,10 @@ class ProcessInfo(BaseModel):
     ended_at: float | None
     result: Any = None
     error: str | None = None
+    waiting_on: str | None = Field(
+        default=None, description='while WAITING: "tool", "file" or "approval" (a person)'
+    )
+    home: str | None = Field(default=None, description='its LSFS home folder ("~")')
     syscalls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -113,6 +117,8 @@ class Process:
     llm_running: int = 0
     llm_queued: int = 0
     io_waiting: int = 0
+    waiting_on: str | None = None
+    home: str | None = None
     # Kernel-side handles: the agent's task, what its syscalls are doing.
     task_handle: asyncio.Task[Any] | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -186,6 +192,13 @@ class ProcessTable:
         proc.resumed.set()
         self._live[pid] = proc
         return proc
+
+    def set_capabilities(self, proc: Process, caps: Capabilities) -> None:
+        """Only while NEW (the spawn resolves its home folder once the pid is known)."""
+        if proc.state != ProcessState.NEW:
+            raise Conflict(f"process {proc.pid} has started: its capabilities are fixed")
+        proc.capabilities = caps
+        self._store.update_process(proc.pid, capabilities=caps.model_dump())
 
     def live(self, pid: int) -> Process | None:
         return self._live.get(pid)

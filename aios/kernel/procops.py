@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from aios.kernel.process import ProcessTable
     from aios.kernel.scheduler import Scheduler
     from aios.kernel.tokens import TokenTable
+    from aios.tools.registry import ToolRegistry
 
 __all__ = ["ProcessOps"]
 
@@ -37,6 +38,7 @@ class ProcessOps:
     agents: AgentRegistry
     events: EventBus
     tokens: TokenTable
+    tools: ToolRegistry
     _accepting: bool
 
     def _state_changed(self, proc: Process, old: ProcessState) -> None:
@@ -45,6 +47,14 @@ class ProcessOps:
         )
         if proc.state.terminal:
             self.tokens.revoke(proc.pid)  # a process token dies with its process
+            self._forget_sandbox(proc.pid)
+            cast("Kernel", self).approvals.forget_process(proc.pid)
+
+    def _forget_sandbox(self, pid: int) -> None:
+        """An ended process's sandbox folder goes (its programs ended with it)."""
+        sandbox = cast("Kernel", self).sandbox
+        if sandbox.folder_exists(str(pid)):
+            asyncio.get_running_loop().run_in_executor(None, sandbox.remove_folder, str(pid))
 
     async def spawn(
         self,
@@ -52,26 +62,38 @@ class ProcessOps:
         task: str = "",
         *,
         name: str | None = None,
-        priority: int = 0,
+        priority: int | None = None,
         capabilities: Capabilities | None = None,
         caller: Caller = ADMIN,
     ) -> Process:
-        """Start an agent (an installed name or a callable) as a new process."""
+        """Start an agent (an installed name or a callable) as a new process.
+
+        Without capabilities, an admin's child gets the least-privilege defaults (its
+        home folder ``home/<pid>``, local tools) and a process's child gets its
+        parent's set. A child's home is inside its parent's (``home/<parent>/<pid>``).
+        A child never gets more than its parent: capabilities, priority (default: the
+        parent's), approval rules."""
         if not self._accepting:
             raise Unavailable("the kernel is not accepting work")
         agent_name, fn = self.agents.resolve(agent)
-        parent = None
-        if not caller.admin:
+        parent, homes = None, "home"  # a child's home lies inside its parent's
+        if caller.admin:
+            caps = capabilities or Capabilities()
+            priority = 0 if priority is None else priority
+        else:
             parent_proc = self.procs.live(caller.pid or 0)
             assert parent_proc is not None and caller.caps is not None
             parent = parent_proc.pid
+            homes = parent_proc.home or "home"
+            priority = parent_proc.priority if priority is None else priority
             if priority > parent_proc.priority:
                 raise PermissionDenied(
                     f"a child cannot have a higher priority ({priority}) than its parent "
                     f"({parent_proc.priority})"
                 )
-            capabilities = capabilities or caller.caps
-            excess = capabilities.excess_over(caller.caps)
+            caps = capabilities or caller.caps
+            # "~" is the child's home: <parent's home>/<pid>, known once created
+            excess = caps.for_home(f"{homes}/0").excess_over(caller.caps, self.tools.is_host)
             if excess:
                 raise PermissionDenied(
                     "a child cannot have capabilities its parent lacks", excess=excess
@@ -83,8 +105,10 @@ class ProcessOps:
             parent=parent,
             owner=caller.owner,
             priority=priority,
-            capabilities=capabilities or Capabilities(),
+            capabilities=caps,
         )
+        proc.home = f"{homes}/{proc.pid}"
+        self.procs.set_capabilities(proc, caps.for_home(proc.home))
         proc.task_handle = asyncio.create_task(self._run(proc, fn), name=f"aios-pid-{proc.pid}")
         return proc
 
@@ -161,15 +185,20 @@ class ProcessOps:
 
     @asynccontextmanager
     async def io_wait(self, proc: Process, what: str) -> AsyncIterator[None]:
-        """The process waits on something other than an LLM core (a tool, a person)."""
+        """The process waits on something other than an LLM core: a "tool", a "file",
+        a person ("approval"). Waiting for a person is not counted as tool time."""
         proc.io_waiting += 1
+        proc.waiting_on = what
         self.procs.refresh(proc)
         t0 = time.monotonic()
         try:
             yield
         finally:
             proc.io_waiting -= 1
-            proc.counters.tool_s += time.monotonic() - t0
+            if proc.io_waiting == 0:
+                proc.waiting_on = None
+            if what != "approval":
+                proc.counters.tool_s += time.monotonic() - t0
             if not proc.state.terminal:
                 self.procs.refresh(proc)
                 self.procs.account(proc)

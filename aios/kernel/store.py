@@ -94,6 +94,13 @@ class SyscallRow(Base):
     core: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
+_SYSCALL_DEFAULTS: dict[str, Any] = {
+    c.name: c.default.arg if c.default is not None and not callable(c.default.arg) else None
+    for c in SyscallRow.__table__.columns
+    if c.name != "id"
+}
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -179,8 +186,11 @@ class Store:
     # -- syscalls ------------------------------------------------------------
 
     def add_syscall(self, **fields: Any) -> None:
+        """Queue one audit row. Rows are inserted by one executemany, which takes its
+        columns from the first row: every row carries every column."""
+        row = {**_SYSCALL_DEFAULTS, **fields}
         with self._cond:
-            self._syscall_rows.append(fields)
+            self._syscall_rows.append(row)
             self._submitted += 1
             self._cond.notify()
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from aios.errors import NotFound
 from aios.kernel.caps import Caller
+from aios.tools.risk import DESTRUCTIVE, READ_ONLY, WRITES, Risk
 
 if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
@@ -57,6 +58,7 @@ class Syscall:
     stream: StreamHandler | None = None
     admin_only: bool = False
     summary: str = ""
+    risk: Risk = WRITES  # tool.call takes the risk of the tool it calls
 
 
 class SyscallTable:
@@ -94,6 +96,7 @@ class SyscallTable:
                 "summary": e.summary,
                 "stream": e.stream is not None,
                 "admin_only": e.admin_only,
+                "risk": e.risk.model_dump(),
                 "args": e.request.model_json_schema(),
             }
             for e in sorted(self._entries.values(), key=lambda e: e.name)
@@ -101,7 +104,12 @@ class SyscallTable:
 
 
 def entry(
-    name: str, handler: Handler, *, stream: StreamHandler | None = None, admin_only: bool = False
+    name: str,
+    handler: Handler,
+    *,
+    stream: StreamHandler | None = None,
+    admin_only: bool = False,
+    risk: Risk = WRITES,
 ) -> Syscall:
     """A table entry; the request and response models come from the handler's hints."""
     hints = handler.__annotations__
@@ -109,53 +117,67 @@ def entry(
     request = hints["args"] if isinstance(hints["args"], type) else eval(hints["args"], ns)
     response = hints["return"] if isinstance(hints["return"], type) else eval(hints["return"], ns)
     summary = (handler.__doc__ or "").strip().split("\n")[0]
-    return Syscall(name, request, response, handler, stream, admin_only, summary)
+    return Syscall(name, request, response, handler, stream, admin_only, summary, risk)
 
 
 def builtin_syscalls() -> list[Syscall]:
     """The kernel's own table: one line per syscall, naming its handler."""
-    from aios.kernel import syscompile, sysfs, sysfs_semantic, sysllm, sysproc, systool
+    from aios.kernel import (
+        sysapproval,
+        syscompile,
+        sysfs,
+        sysfs_semantic,
+        sysllm,
+        sysproc,
+        systool,
+    )
 
     fs = sysfs
     sem = sysfs_semantic
+    ro, gone = READ_ONLY, DESTRUCTIVE
+    shares = Risk(open_world=True)  # a public link to a file
 
     return [
-        entry("llm.chat", sysllm.chat, stream=sysllm.chat_stream),
-        entry("llm.models", sysllm.models),
-        entry("tool.list", systool.tool_list),
+        entry("llm.chat", sysllm.chat, stream=sysllm.chat_stream, risk=ro),
+        entry("llm.models", sysllm.models, risk=ro),
+        entry("tool.list", systool.tool_list, risk=ro),
         entry("tool.call", systool.tool_call),
-        entry("compile", syscompile.compile_, stream=syscompile.compile_stream),
+        entry("compile", syscompile.compile_, stream=syscompile.compile_stream, risk=ro),
         entry("fs.create", fs.create),
         entry("fs.write", fs.write),
         entry("fs.append", fs.append),
-        entry("fs.read", fs.read),
-        entry("fs.delete", fs.delete),
+        entry("fs.read", fs.read, risk=ro),
+        entry("fs.delete", fs.delete, risk=gone),
         entry("fs.mkdir", fs.mkdir),
-        entry("fs.ls", fs.ls),
-        entry("fs.stat", fs.stat),
-        entry("fs.mv", fs.mv),
+        entry("fs.ls", fs.ls, risk=ro),
+        entry("fs.stat", fs.stat, risk=ro),
+        entry("fs.mv", fs.mv, risk=gone),
         entry("fs.lock", fs.lock),
         entry("fs.unlock", fs.unlock),
-        entry("fs.history", fs.history),
-        entry("fs.rollback", fs.rollback),
-        entry("fs.diff", fs.diff),
+        entry("fs.history", fs.history, risk=ro),
+        entry("fs.rollback", fs.rollback, risk=gone),
+        entry("fs.diff", fs.diff, risk=ro),
         entry("fs.join", fs.join),
-        entry("fs.retrieve", sem.retrieve),
+        entry("fs.retrieve", sem.retrieve, risk=ro),
         entry("fs.group_by", sem.group_by),
-        entry("fs.summarize", sem.summarize),
-        entry("fs.change_summary", sem.change_summary),
-        entry("fs.link", sem.link),
-        entry("fs.index_status", sem.index_status),
+        entry("fs.summarize", sem.summarize, risk=ro),
+        entry("fs.change_summary", sem.change_summary, risk=ro),
+        entry("fs.link", sem.link, risk=shares),
+        entry("fs.index_status", sem.index_status, risk=ro),
         entry("proc.spawn", sysproc.spawn),
-        entry("proc.list", sysproc.list_),
-        entry("proc.get", sysproc.get),
-        entry("proc.wait", sysproc.wait),
-        entry("proc.kill", sysproc.kill),
+        entry("proc.list", sysproc.list_, risk=ro),
+        entry("proc.get", sysproc.get, risk=ro),
+        entry("proc.wait", sysproc.wait, risk=ro),
+        entry("proc.kill", sysproc.kill, risk=gone),
         entry("proc.suspend", sysproc.suspend),
         entry("proc.resume", sysproc.resume),
-        entry("proc.syscalls", sysproc.syscalls),
-        entry("proc.token", sysproc.token),
-        entry("agent.list", sysproc.agent_list),
-        entry("sched.get", sysproc.sched_get),
+        entry("proc.syscalls", sysproc.syscalls, risk=ro),
+        entry("proc.token", sysproc.token, risk=ro),
+        entry("agent.list", sysproc.agent_list, risk=ro),
+        entry("approval.list", sysapproval.list_, risk=ro),
+        entry("approval.get", sysapproval.get, risk=ro),
+        entry("approval.respond", sysapproval.respond, admin_only=True),
+        entry("approval.request", sysapproval.request, risk=ro),
+        entry("sched.get", sysproc.sched_get, risk=ro),
         entry("sched.set", sysproc.sched_set, admin_only=True),
     ]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aios.errors import BadRequest
 from aios.kernel.compiler.compiler import Compiler, Outcome
-from aios.kernel.systool import allowed_tool
+from aios.kernel.systool import allowed_tool, may_use
 from aios.tools.registry import ToolSpec, external_spec
 
 if TYPE_CHECKING:
@@ -69,8 +69,7 @@ class CompileResult(BaseModel):
 
 def _toolset(k: Kernel, call: Call, args: CompileArgs) -> list[ToolSpec]:
     if args.tools is None:
-        caps = call.caller.caps
-        specs = [s for s in k.tools.specs() if caps is None or caps.allows_tool(s.name)]
+        specs = [s for s in k.tools.specs() if may_use(call, s)]
     else:
         specs = [
             allowed_tool(k, call, t) if isinstance(t, str) else external_spec(t) for t in args.tools

@@ -43,8 +43,13 @@ class SpawnArgs(_Args):
     agent: str = Field(min_length=1, max_length=200, description="an installed agent's name")
     task: str = Field(default="", max_length=200_000)
     name: str | None = Field(default=None, max_length=200)
-    priority: int = Field(default=0, ge=-100, le=100)
-    capabilities: Capabilities | None = None
+    priority: int | None = Field(
+        default=None, ge=-100, le=100, description="default: 0, or the parent's for a child"
+    )
+    capabilities: Capabilities | None = Field(
+        default=None,
+        description="default: its home folder and local tools (a child: its parent's)",
+    )
 
 
 class PidArgs(_Args):

@@ -44,20 +44,21 @@ class ToolCallResult(BaseModel):
     duration_s: float
 
 
+def may_use(call: Call, spec: ToolSpec) -> bool:
+    caps = call.caller.caps
+    return caps is None or caps.allows_tool(spec.name, host=spec.risk.host)
+
+
 def allowed_tool(k: Kernel, call: Call, name: str) -> ToolSpec:
     spec = k.tools.get(name)
-    caps = call.caller.caps
-    if caps is not None and not caps.allows_tool(name):
+    if not may_use(call, spec):
         raise PermissionDenied(f"process {call.caller.pid} may not call tool {name!r}", tool=name)
     return spec
 
 
 async def tool_list(k: Kernel, call: Call, args: ToolListArgs) -> ToolListResult:
     """The tools this caller may call."""
-    caps = call.caller.caps
-    return ToolListResult(
-        tools=[s.describe() for s in k.tools.specs() if caps is None or caps.allows_tool(s.name)]
-    )
+    return ToolListResult(tools=[s.describe() for s in k.tools.specs() if may_use(call, s)])
 
 
 async def tool_call(k: Kernel, call: Call, args: ToolCallArgs) -> ToolCallResult:

@@ -21,6 +21,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ValidationError
 
 from aios.errors import AiosError, BadRequest, Conflict, DeadlineExceeded, NotFound
+from aios.tools.risk import UNKNOWN, Risk
 from aios.tools.schema_limits import check_schema, inline_refs
 
 __all__ = ["ToolError", "ToolRegistry", "ToolSpec", "external_spec"]
@@ -46,6 +47,7 @@ class ToolSpec:
     max_concurrency: int | None = None
     is_async: bool = False
     semaphore: asyncio.Semaphore | None = field(default=None, compare=False, repr=False)
+    risk: Risk = UNKNOWN
 
     @property
     def external(self) -> bool:
@@ -60,6 +62,7 @@ class ToolSpec:
             "retryable": self.retryable,
             "timeout_s": self.timeout_s,
             "max_concurrency": self.max_concurrency,
+            "risk": self.risk.model_dump(),
         }
 
 
@@ -136,8 +139,11 @@ class ToolRegistry:
         timeout_s: float | None = None,
         max_concurrency: int | None = None,
         replace: bool = False,
+        risk: Risk | None = None,
     ) -> ToolSpec:
-        """Register a langchain tool, or a plain function (wrapped as a StructuredTool)."""
+        """Register a langchain tool, or a plain function (wrapped as a StructuredTool).
+        ``risk``: its hints; without them a tool is assumed to reach the host and to
+        be destructive, so only processes granted it by name may call it."""
         if not isinstance(tool, BaseTool):
             if not callable(tool):
                 raise BadRequest(f"cannot register {tool!r}: not a tool or a function")
@@ -160,9 +166,15 @@ class ToolRegistry:
             max_concurrency=max_concurrency,
             is_async=_is_async(tool),
             semaphore=asyncio.Semaphore(max_concurrency) if max_concurrency else None,
+            risk=risk or UNKNOWN,
         )
         self._tools[tool_name] = spec
         return spec
+
+    def is_host(self, name: str) -> bool:
+        """Whether a tool reaches the host (unknown names are assumed to)."""
+        spec = self._tools.get(name)
+        return spec is None or spec.risk.host
 
     def unregister(self, name: str) -> None:
         self._tools.pop(name, None)

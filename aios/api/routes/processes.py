@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from aios.api.common import Api, parent_priority
+from aios.api.common import Api
 from aios.errors import AiosError, PermissionDenied
 from aios.kernel.caps import Caller
 from aios.kernel.process import ProcessInfo, ProcessState
@@ -45,8 +45,6 @@ def router(api: Api, auth: Any) -> APIRouter:
                 syscall="proc.token",
                 pid=caller.pid,
             )
-        if "priority" not in body.model_fields_set:
-            body = body.model_copy(update={"priority": parent_priority(api, caller, body.priority)})
         info = await api.call(caller, "proc.spawn", body)
         try:
             tok = await api.call(caller, "proc.token", {"pid": info.pid})

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from aios.api.common import Api, parent_priority, sse_response
+from aios.api.common import Api, sse_response
 from aios.errors import PermissionDenied
 from aios.kernel.caps import Caller
 from aios.kernel.process import ProcessInfo
@@ -27,7 +27,9 @@ class ToolCallBody(BaseModel):
 class AgentRunBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     task: str = Field(default="", max_length=200_000)
-    priority: int = Field(default=0, ge=-100, le=100)
+    priority: int | None = Field(
+        default=None, ge=-100, le=100, description="default: 0, or the caller's"
+    )
     wait: bool = Field(default=True, description="wait for the process to end")
     timeout: float | None = Field(default=600, ge=0, le=86_400)
 
@@ -73,11 +75,8 @@ def router(api: Api, auth: Any) -> APIRouter:
                 syscall="proc.wait",
                 pid=caller.pid,
             )
-        priority = body.priority
-        if "priority" not in body.model_fields_set:
-            priority = parent_priority(api, caller, priority)
         info = await api.call(
-            caller, "proc.spawn", {"agent": name, "task": body.task, "priority": priority}
+            caller, "proc.spawn", {"agent": name, "task": body.task, "priority": body.priority}
         )
         if not body.wait:
             return AgentRun(done=False, process=info)

@@ -1,0 +1,280 @@
+"""The approval queue: calls that wait for a person.
+
+A policy (``[approvals] require`` in the configuration, plus the ``approvals``
+capability of the calling process) names the calls that need a person: by risk
+hint (``destructive``, ``open_world``, ``host``, ``not_read_only``, ``*``) or by
+name (``tool:shell``, ``syscall:fs.delete``, shell-style patterns). Such a call
+creates a pending approval and its process waits (WAITING on "approval", holding no
+LLM core) until someone answers ``approval.respond`` (approve, deny, or approve
+always for this process), the approval times out (denied), or the process ends.
+Agents can also ask a person directly (``approval.request``). The shell, the CLI,
+the API and MCP answer this one queue. Every decision is written to the audit log.
+
+Admin calls never wait: the admin token holder is the person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fnmatch import fnmatchcase
+from typing import Any
+
+from pydantic import BaseModel
+
+from aios.config import ApprovalsConfig
+from aios.errors import Conflict, NotFound, PermissionDenied
+from aios.tools.risk import Risk
+
+__all__ = ["Approval", "ApprovalDenied", "ApprovalInfo", "ApprovalQueue", "ApprovalState"]
+
+log = logging.getLogger(__name__)
+
+_MAX_ARGS_CHARS = 65_536  # what a person is shown; past this, a digest of the rest
+_WATCH_LIMIT = 1000
+
+
+class ApprovalDenied(PermissionDenied):
+    code = "approval_denied"
+
+
+class ApprovalState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class ApprovalInfo(BaseModel):
+    id: int
+    pid: int
+    process: str
+    syscall: str
+    tool: str | None
+    args: Any
+    summary: str
+    risk: dict[str, bool]
+    rule: str
+    state: ApprovalState
+    created_at: float
+    expires_at: float
+    decided_at: float | None = None
+    decided_by: str | None = None
+    always: bool = False
+    note: str | None = None
+
+
+@dataclass(eq=False)
+class Approval:
+    id: int
+    pid: int
+    process: str
+    syscall: str
+    tool: str | None
+    args: Any
+    summary: str
+    risk: Risk
+    rule: str
+    created_at: float
+    expires_at: float
+    state: ApprovalState = ApprovalState.PENDING
+    decided_at: float | None = None
+    decided_by: str | None = None
+    always: bool = False
+    note: str | None = None
+    decided: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def info(self) -> ApprovalInfo:
+        data = {k: v for k, v in self.__dict__.items() if k != "decided"}
+        return ApprovalInfo(**{**data, "risk": self.risk.model_dump()})
+
+
+def _shown(args: Any) -> Any:
+    """The arguments as a person sees them: whole, unless they are huge."""
+    text = json.dumps(args, default=str)
+    if len(text) <= _MAX_ARGS_CHARS:
+        return json.loads(text)
+    return {"truncated": text[:_MAX_ARGS_CHARS], "chars": len(text)}
+
+
+def _matches(rule: str, syscall: str, tool: str | None, risk: Risk) -> bool:
+    if rule == "*":
+        return True
+    if rule.startswith("tool:"):
+        return tool is not None and fnmatchcase(tool, rule[5:])
+    if rule.startswith("syscall:"):
+        return fnmatchcase(syscall, rule[8:])
+    return rule in risk.hints()
+
+
+class ApprovalQueue:
+    """Pending and recently decided approvals (the audit log keeps them all)."""
+
+    def __init__(
+        self,
+        cfg: ApprovalsConfig,
+        *,
+        audit: Callable[[Approval], None],
+        publish: Callable[[int, str, dict[str, Any]], None],
+    ) -> None:
+        self.cfg = cfg
+        self._audit = audit
+        self._publish = publish
+        self._next = 0
+        self._items: OrderedDict[int, Approval] = OrderedDict()
+        self._always: dict[int, set[str]] = {}
+        self._watchers: set[asyncio.Queue[dict[str, Any]]] = set()
+
+    # -- policy ----------------------------------------------------------------------
+
+    def rule_for(
+        self, rules: list[str], pid: int, syscall: str, tool: str | None, risk: Risk
+    ) -> str | None:
+        """The first rule that makes this call need a person, or None."""
+        if syscall.startswith("approval."):
+            return None  # asking or answering can never itself wait
+        rule = next(
+            (r for r in [*self.cfg.require, *rules] if _matches(r, syscall, tool, risk)), None
+        )
+        if rule is not None and self._key(syscall, tool) in self._always.get(pid, set()):
+            return None
+        return rule
+
+    @staticmethod
+    def _key(syscall: str, tool: str | None) -> str:
+        return f"tool:{tool}" if tool else f"syscall:{syscall}"
+
+    # -- asking ------------------------------------------------------------------------
+
+    async def ask(
+        self,
+        *,
+        pid: int,
+        process: str,
+        syscall: str,
+        tool: str | None,
+        args: Any,
+        risk: Risk,
+        rule: str,
+        summary: str = "",
+        timeout_s: float | None = None,
+    ) -> Approval:
+        """Wait for a person. Returns the approval if approved; raises ApprovalDenied
+        if denied or timed out; cancelled if the caller is (the process ended)."""
+        now = time.time()
+        limit = min(timeout_s or self.cfg.timeout_s, self.cfg.timeout_s)
+        self._next += 1
+        item = Approval(
+            id=self._next,
+            pid=pid,
+            process=process,
+            syscall=syscall,
+            tool=tool,
+            args=_shown(args),
+            summary=summary or (f"{tool}(...)" if tool else syscall),
+            risk=risk,
+            rule=rule,
+            created_at=now,
+            expires_at=now + limit,
+        )
+        self._items[item.id] = item
+        self._trim()
+        self._announce(item)
+        try:
+            await asyncio.wait_for(item.decided.wait(), limit)
+        except TimeoutError:
+            self._decide(item, ApprovalState.EXPIRED, by="timeout")
+        except asyncio.CancelledError:
+            if item.state == ApprovalState.PENDING:
+                self._decide(item, ApprovalState.CANCELLED, by="process ended")
+            raise
+        if item.state != ApprovalState.APPROVED:
+            why = "timed out" if item.state == ApprovalState.EXPIRED else "was denied"
+            raise ApprovalDenied(
+                f"approval {item.id} for {item.summary} {why}"
+                + (f": {item.note}" if item.note else ""),
+                approval=item.id,
+                state=item.state.value,
+            )
+        return item
+
+    # -- answering ---------------------------------------------------------------------
+
+    def respond(
+        self, approval_id: int, decision: str, *, by: str, note: str | None = None
+    ) -> Approval:
+        item = self.get(approval_id)
+        if item.state != ApprovalState.PENDING:
+            raise Conflict(
+                f"approval {approval_id} is already {item.state.value}", state=item.state.value
+            )
+        if decision == "always":
+            self._always.setdefault(item.pid, set()).add(self._key(item.syscall, item.tool))
+            item.always = True
+        state = ApprovalState.DENIED if decision == "deny" else ApprovalState.APPROVED
+        self._decide(item, state, by=by, note=note)
+        return item
+
+    def _decide(self, item: Approval, state: ApprovalState, *, by: str, note: str | None = None):
+        item.state, item.decided_by, item.note = state, by, note
+        item.decided_at = time.time()
+        item.decided.set()
+        log.info("approval %d (%s, pid %d): %s by %s", item.id, item.summary, item.pid, state, by)
+        self._audit(item)
+        self._announce(item)
+
+    def forget_process(self, pid: int) -> None:
+        """A process ended: its "always" answers go (its pending ones are cancelled
+        with its syscalls)."""
+        self._always.pop(pid, None)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def get(self, approval_id: int) -> Approval:
+        item = self._items.get(approval_id)
+        if item is None:
+            raise NotFound(f"no approval {approval_id}", approval=approval_id)
+        return item
+
+    def list(
+        self, *, state: ApprovalState | None = None, pids: set[int] | None = None, limit: int = 100
+    ) -> list[Approval]:
+        out = [
+            a
+            for a in reversed(self._items.values())
+            if (state is None or a.state == state) and (pids is None or a.pid in pids)
+        ]
+        return out[:limit]
+
+    def pending(self) -> int:
+        return sum(1 for a in self._items.values() if a.state == ApprovalState.PENDING)
+
+    def _trim(self) -> None:
+        """Keep every pending approval and the last ``keep`` decided ones."""
+        decided = [i for i, a in self._items.items() if a.state != ApprovalState.PENDING]
+        for i in decided[: max(0, len(decided) - self.cfg.keep)]:
+            del self._items[i]
+
+    # -- watching --------------------------------------------------------------------
+
+    def watch(self) -> asyncio.Queue[dict[str, Any]]:
+        q: asyncio.Queue[dict[str, Any]] = asyncio.Queue(_WATCH_LIMIT)
+        self._watchers.add(q)
+        return q
+
+    def unwatch(self, q: asyncio.Queue[dict[str, Any]]) -> None:
+        self._watchers.discard(q)
+
+    def _announce(self, item: Approval) -> None:
+        event = {"type": "approval", "approval": item.info().model_dump(mode="json")}
+        for q in self._watchers:
+            if not q.full():  # a slow watcher loses events, never slows the kernel
+                q.put_nowait(event)
+        self._publish(item.pid, "approval", {"id": item.id, "state": item.state.value})

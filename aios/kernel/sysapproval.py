@@ -1,0 +1,105 @@
+"""Approval syscalls: ``approval.list``, ``approval.get``, ``approval.respond``
+(admin only) and ``approval.request`` (a process asks a person)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aios.errors import PermissionDenied
+from aios.kernel.approvals import ApprovalInfo, ApprovalState
+from aios.tools.risk import Risk
+
+if TYPE_CHECKING:
+    from aios.kernel.kernel import Kernel
+    from aios.kernel.syscalls import Call
+
+__all__ = ["ApprovalList", "ListApprovalsArgs", "RequestArgs", "RespondArgs"]
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ListApprovalsArgs(_Args):
+    state: ApprovalState | None = Field(default=None, description="default: every state")
+    pid: int | None = Field(default=None, ge=1, le=2**53)
+    limit: int = Field(default=100, ge=1, le=10_000)
+
+
+class ApprovalList(BaseModel):
+    approvals: list[ApprovalInfo]
+
+
+class IdArgs(_Args):
+    id: int = Field(ge=1, le=2**53)
+
+
+class RespondArgs(_Args):
+    id: int = Field(ge=1, le=2**53)
+    decision: Literal["approve", "deny", "always"] = Field(
+        description="always: approve, and approve calls like it from this process from now on"
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RequestArgs(_Args):
+    summary: str = Field(min_length=1, max_length=500, description="what the person approves")
+    details: Any = Field(default=None, description="anything they should see (e.g. a plan)")
+    destructive: bool = False
+    timeout_s: float | None = Field(default=None, gt=0, le=7 * 86400)
+
+
+def _visible(k: Kernel, call: Call) -> set[int] | None:
+    """The pids whose approvals the caller may see: the admin all, a process its own
+    and its descendants'."""
+    caller = call.caller
+    if caller.admin or (caller.caps is not None and caller.caps.proc_admin):
+        return None
+    assert caller.pid is not None
+    return {p.pid for p in k.procs.all_live() if k.procs.is_descendant(p.pid, caller.pid)}
+
+
+async def list_(k: Kernel, call: Call, args: ListApprovalsArgs) -> ApprovalList:
+    """Approvals, newest first: pending ones and recent decisions."""
+    pids = _visible(k, call)
+    if args.pid is not None:
+        pids = {args.pid} if pids is None or args.pid in pids else set()
+    items = k.approvals.list(state=args.state, pids=pids, limit=args.limit)
+    return ApprovalList(approvals=[a.info() for a in items])
+
+
+async def get(k: Kernel, call: Call, args: IdArgs) -> ApprovalInfo:
+    """One approval."""
+    item = k.approvals.get(args.id)
+    pids = _visible(k, call)
+    if pids is not None and item.pid not in pids:
+        raise PermissionDenied(f"process {call.caller.pid} may not see approval {args.id}")
+    return item.info()
+
+
+async def respond(k: Kernel, call: Call, args: RespondArgs) -> ApprovalInfo:
+    """Answer a pending approval: approve, deny, or approve always for its process."""
+    by = call.caller.owner if call.caller.admin else call.caller.label
+    return k.approvals.respond(args.id, args.decision, by=by, note=args.note).info()
+
+
+async def request(k: Kernel, call: Call, args: RequestArgs) -> ApprovalInfo:
+    """Ask a person (the calling process waits); denied or timed out: an error."""
+    proc = call.proc
+    if proc is None:
+        raise PermissionDenied("only a process asks for approval; the admin decides")
+    async with k.io_wait(proc, "approval"):
+        item = await k.approvals.ask(
+            pid=proc.pid,
+            process=proc.name,
+            syscall=call.name,
+            tool=None,
+            args=args.details,
+            risk=Risk(destructive=args.destructive),
+            rule="asked by the process",
+            summary=args.summary,
+            timeout_s=args.timeout_s,
+        )
+    return item.info()
