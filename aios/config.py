@@ -189,8 +189,11 @@ class SandboxConfig(_Section):
     processes: int = Field(default=32, ge=1, description="processes inside one sandbox")
     tmp_bytes: int = Field(default=16 * 1024 * 1024, ge=0, description="size of its /tmp")
     disk_quota_bytes: int = Field(
-        default=64 * 1024 * 1024, ge=0, description="per sandbox folder; over it, calls refuse"
+        default=64 * 1024 * 1024,
+        ge=4096,
+        description="size of each process's sandbox folder (a tmpfs: memory, not disk)",
     )
+    folder_files: int = Field(default=10_000, ge=16, description="files in one sandbox folder")
     concurrency: int = Field(default=4, ge=1, le=256, description="confined programs at once")
 
 

@@ -3,13 +3,14 @@ rate limits, and the headers that keep served files inert."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -303,6 +304,39 @@ async def sse_response(
         body(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def queue_response(
+    queue: asyncio.Queue[dict[str, Any]],
+    *,
+    first: bytes,
+    release: Callable[[], None],
+    keep: Callable[[dict[str, Any]], bool] = lambda _: True,
+    last: Callable[[dict[str, Any]], bool] = lambda _: False,
+) -> StreamingResponse:
+    """Server-Sent Events of a watcher's queue: ``first``, then each event ``keep``
+    lets through, until one that is ``last``; keep-alive comments while idle.
+    ``release`` unsubscribes, however the stream ends."""
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            yield first
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), 15)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                if keep(event):
+                    yield default_frame(event)
+                if last(event):
+                    return
+        finally:
+            release()
+
+    return StreamingResponse(
+        body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
     )
 
 

@@ -34,7 +34,8 @@ from aios.fs.embed import Embedder
 from aios.fs.fs import LSFS
 from aios.fs.monitor import watch
 from aios.fs.tools import register_fs_tools
-from aios.kernel.approvals import Approval, ApprovalQueue
+from aios.kernel.approvals import ApprovalQueue
+from aios.kernel.audit import Audit
 from aios.kernel.caps import Caller
 from aios.kernel.events import EventBus
 from aios.kernel.llm import Core, CoreWorker, build_cores
@@ -53,25 +54,6 @@ from aios.tools.registry import ToolRegistry
 __all__ = ["Kernel"]
 
 log = logging.getLogger(__name__)
-
-_AUDIT_ARGS_CHARS = 2000
-
-
-def _audit_args(raw: Any) -> Any:
-    """The arguments as the audit row keeps them: at most _AUDIT_ARGS_CHARS of JSON.
-    Whatever was sent (nested past any depth, unserialisable) never fails the call."""
-    try:
-        args = (
-            raw.model_dump(mode="json", exclude_defaults=True)
-            if isinstance(raw, BaseModel)
-            else raw
-        )
-        text = json.dumps(args, default=str)
-    except (ValueError, TypeError, RecursionError):
-        return {"unrecorded": "arguments too deep or not serialisable"}
-    if len(text) <= _AUDIT_ARGS_CHARS:
-        return json.loads(text)
-    return {"truncated": text[:_AUDIT_ARGS_CHARS]}
 
 
 class Kernel(ProcessOps):
@@ -95,9 +77,12 @@ class Kernel(ProcessOps):
         self.models = {c.model for c in self.cores}
         self.workers: list[CoreWorker] = []
         self.syscalls = SyscallTable(builtin_syscalls())
+        self.audit = Audit(
+            self.store, self.metrics, self.events, self.procs, known=self.syscalls.__contains__
+        )
         self.approvals = ApprovalQueue(
             config.approvals,
-            audit=self._audit_approval,
+            audit=self.audit.decision,
             publish=lambda pid, kind, data: self.events.publish(pid, kind, **data),
         )
         self.tools = ToolRegistry(
@@ -311,8 +296,32 @@ class Kernel(ProcessOps):
         )
         async with self._syscall_scope(call):
             entry, req = self._prepare(call, args or {})
+            if call.proc is None:
+                await self._gate(call, entry, req)
+                return await entry.handler(self, call, req)
+            return await self._as_process(call, entry, req)
+
+    async def _as_process(self, call: Call, entry: Syscall, req: BaseModel) -> BaseModel:
+        """A process's syscall runs as a task of its own, which killing the process
+        cancels, wherever the call came from (its own code, or its token over HTTP)."""
+        proc = call.proc
+        assert proc is not None
+
+        async def run() -> BaseModel:
             await self._gate(call, entry, req)
             return await entry.handler(self, call, req)
+
+        task = asyncio.ensure_future(run())
+        proc.calls.add(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if task.cancelled() and not (current is not None and current.cancelling()):
+                raise Cancelled(f"process {proc.pid} ended", pid=proc.pid) from None
+            raise
+        finally:
+            proc.calls.discard(task)
 
     async def syscall_stream(
         self, caller: Caller, name: str, args: Mapping[str, Any] | BaseModel | None = None
@@ -357,76 +366,7 @@ class Kernel(ProcessOps):
             self._inflight -= 1
             if self._inflight == 0:
                 self._idle.set()
-            self._audit(call, status, err)
-
-    def _audit(self, call: Call, status: str, err: AiosError | None) -> None:
-        now = time.time()
-        args = _audit_args(call.args)
-        self.store.add_syscall(
-            pid=call.caller.pid,
-            caller=call.caller.label,
-            name=call.name,
-            args=args,
-            status=status,
-            error_code=err.code if err else None,
-            error=err.message if err else None,
-            queued_at=call.queued_at,
-            started_at=call.started_at,
-            finished_at=now,
-            wait_s=call.wait_s,
-            run_s=call.run_s,
-            turnaround_s=now - call.queued_at,
-            prompt_tokens=call.prompt_tokens,
-            completion_tokens=call.completion_tokens,
-            prefill_tokens=call.prefill_tokens,
-            resume_tokens=call.resume_tokens,
-            preemptions=call.preemptions,
-            core=call.core,
-        )
-        # unknown names are counted as one: callers must not grow the metric families
-        name = call.name if call.name in self.syscalls else "unknown"
-        self.metrics.syscall(
-            name, status, now - call.queued_at, call.prompt_tokens, call.completion_tokens
-        )
-        self.events.publish(
-            call.caller.pid,
-            "syscall",
-            name=call.name,
-            status=status,
-            error=err.to_dict() if err else None,
-            seconds=round(now - call.queued_at, 6),
-        )
-        proc = call.proc
-        if proc is not None:
-            c = proc.counters
-            c.syscalls += 1
-            c.prompt_tokens += call.prompt_tokens
-            c.completion_tokens += call.completion_tokens
-            c.llm_wait_s += call.wait_s
-            c.llm_run_s += call.run_s
-            self.procs.account(proc)
-
-    def _audit_approval(self, item: Approval) -> None:
-        """Each decision on an approval is a row of the audit log."""
-        now = time.time()
-        self.store.add_syscall(
-            pid=item.pid,
-            caller=item.decided_by or "kernel",
-            name="approval.decision",
-            args={
-                "id": item.id,
-                "syscall": item.syscall,
-                "tool": item.tool,
-                "rule": item.rule,
-                "decision": item.state.value,
-                "always": item.always,
-                "note": item.note,
-            },
-            status="ok",
-            queued_at=item.created_at,
-            finished_at=now,
-            turnaround_s=now - item.created_at,
-        )
+            self.audit.syscall(call, status, err)
 
     # -- inspection ------------------------------------------------------------
 

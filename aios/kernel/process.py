@@ -124,6 +124,7 @@ class Process:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     resumed: asyncio.Event = field(default_factory=asyncio.Event)
     inflight: set[Any] = field(default_factory=set)
+    calls: set[asyncio.Task[Any]] = field(default_factory=set)  # its syscalls in progress
 
     def info(self) -> ProcessInfo:
         return ProcessInfo.model_validate(

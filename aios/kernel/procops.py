@@ -46,15 +46,17 @@ class ProcessOps:
             proc.pid, "state", state=proc.state.value, previous=old.value, error=proc.error
         )
         if proc.state.terminal:
+            current = asyncio.current_task()
+            for task in list(proc.calls):  # its calls over HTTP too (not a kill of itself)
+                if task is not current:
+                    task.cancel()
             self.tokens.revoke(proc.pid)  # a process token dies with its process
             self._forget_sandbox(proc.pid)
             cast("Kernel", self).approvals.forget_process(proc.pid)
 
     def _forget_sandbox(self, pid: int) -> None:
-        """An ended process's sandbox folder goes (its programs ended with it)."""
-        sandbox = cast("Kernel", self).sandbox
-        if sandbox.folder_exists(str(pid)):
-            asyncio.get_running_loop().run_in_executor(None, sandbox.remove_folder, str(pid))
+        """An ended process's programs are killed and its sandbox folder dropped."""
+        cast("Kernel", self).sandbox.release(str(pid))
 
     async def spawn(
         self,

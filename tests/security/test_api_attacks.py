@@ -143,7 +143,7 @@ def _store(d: Daemon, path: str, content: bytes) -> None:
 def test_html_and_svg_downloads_are_sandboxed_attachments(d: Daemon, procs: list[int]) -> None:
     _store(d, "web/page.html", HTML)
     _store(d, "web/image.svg", SVG)
-    _, token = spawn(d, procs)
+    _, token = spawn(d, procs, capabilities=caps("fs.*", fs_read=["web"]))
     for who in (d.token, token):
         _assert_sandboxed_attachment(
             get(d, "/v1/fs/content/web/page.html", token=who), "page.html", HTML
@@ -406,7 +406,7 @@ def test_agent_run_without_proc_wait_is_refused_before_a_child_starts(
 
 
 def test_errors_never_echo_server_paths(d: Daemon, procs: list[int]) -> None:
-    _, token = spawn(d, procs, capabilities=caps("fs.*"))
+    _, token = spawn(d, procs, capabilities=caps("fs.*", fs_read=["/"]))
     data = str(d.data_dir)
     cases = [
         (post(d, "/v1/fs/stat", {"path": f"{data}/blobs/x"}, token=token), 403),

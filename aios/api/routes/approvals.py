@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from aios.api.common import Api
+from aios.api.common import Api, queue_response
 from aios.kernel.approvals import ApprovalInfo, ApprovalState
 from aios.kernel.caps import Caller
 from aios.kernel.sysapproval import ApprovalList
@@ -61,22 +58,11 @@ def router(api: Api, auth: Any) -> APIRouter:
             pid = event["approval"]["pid"]
             return caller.pid is not None and procs.is_descendant(pid, caller.pid)
 
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                yield b": approvals\n\n"
-                while True:
-                    try:
-                        event = await asyncio.wait_for(queue.get(), 15)
-                    except TimeoutError:
-                        yield b": keep-alive\n\n"
-                        continue
-                    if visible(event):
-                        yield f"data: {json.dumps(event, default=str)}\n\n".encode()
-            finally:
-                api.kernel.approvals.unwatch(queue)
-
-        return StreamingResponse(
-            body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        return queue_response(
+            queue,
+            first=b": approvals\n\n",
+            release=lambda: api.kernel.approvals.unwatch(queue),
+            keep=visible,
         )
 
     @r.get("/{approval_id}", response_model=ApprovalInfo)

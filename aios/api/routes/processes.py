@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
 from contextlib import suppress
 from typing import Annotated, Any
 
@@ -12,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from aios.api.common import Api
+from aios.api.common import Api, queue_response
 from aios.errors import AiosError, PermissionDenied
 from aios.kernel.caps import Caller
 from aios.kernel.process import ProcessInfo, ProcessState
@@ -109,25 +107,15 @@ def router(api: Api, auth: Any) -> APIRouter:
             bus.unsubscribe(pid, queue)
             raise
 
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                yield _frame({"type": "state", "pid": pid, "state": info.state.value})
-                if info.state.terminal:
-                    return
-                while True:
-                    try:
-                        event = await asyncio.wait_for(queue.get(), 15)
-                    except TimeoutError:
-                        yield b": keep-alive\n\n"
-                        continue
-                    yield _frame(event)
-                    if event["type"] == "state" and ProcessState(event["state"]).terminal:
-                        return
-            finally:
-                bus.unsubscribe(pid, queue)
-
-        return StreamingResponse(
-            body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        first = _frame({"type": "state", "pid": pid, "state": info.state.value})
+        if info.state.terminal:
+            bus.unsubscribe(pid, queue)
+            return StreamingResponse(iter([first]), media_type="text/event-stream")
+        return queue_response(
+            queue,
+            first=first,
+            release=lambda: bus.unsubscribe(pid, queue),
+            last=lambda e: e["type"] == "state" and ProcessState(e["state"]).terminal,
         )
 
     return r

@@ -16,8 +16,10 @@ and with it everything it started (its PID namespace ends); so does the broker's
 the daemon's death.
 
 Messages in: ``{"op": "spawn", "id", "spec"}`` + fds [stdin, stdout, stderr],
-``{"op": "kill", "id"}``. Out: ``hello``, ``started`` (id, pid), ``failed`` (id,
-error), ``exit`` (id, code, signal, cpu_s, max_rss_kb).
+``kill`` (id), ``warm`` (a template to prepare roots for), ``folder`` (id, owner,
+bytes, files, uid, gid), ``drop`` (owner). Out: ``hello``, ``started`` (id, pid),
+``folder`` (id, path), ``failed`` (id, error), ``exit`` (id, code, signal, cpu_s,
+max_rss_kb).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import contextlib
 import ctypes
 import json
 import os
+import resource
 import select
 import signal
 import socket
@@ -66,9 +69,21 @@ def _program(tpl: dict, ctl: socket.socket, info_w: int, alive_r: int) -> None:
 
 
 def _supervise(tpl: dict, ctl: socket.socket, info_w: int, go_r: int, broker: int) -> None:
-    """The supervisor child: never returns."""
+    """The supervisor child: never returns. It is what kills the program: SIGTERM
+    (from the broker, or as its parent-death signal when the broker ends) makes it
+    SIGKILL the program's process, PID 1 of its namespace, and so every process
+    in it. (The program's own parent-death signal cannot be relied on: a change of
+    user clears it, and the program may clear it itself.)"""
+    child: dict[str, int | bool] = {"pid": 0, "doomed": False}
+
+    def kill_program(*_: object) -> None:
+        child["doomed"] = True
+        if child["pid"]:  # not reaped yet (see WNOWAIT below): still ours to kill
+            os.kill(int(child["pid"]), signal.SIGKILL)
+
     try:
-        _libc.prctl(confine.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        signal.signal(signal.SIGTERM, kill_program)
+        _libc.prctl(confine.PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
         if os.getppid() != broker:
             os._exit(125)
         signal.set_wakeup_fd(-1)
@@ -82,15 +97,25 @@ def _supervise(tpl: dict, ctl: socket.socket, info_w: int, go_r: int, broker: in
         alive_r, alive_w = os.pipe2(os.O_CLOEXEC)
         pid = os.fork()
         if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.close(alive_w)
             _program(tpl, ctl, info_w, alive_r)
+        child["pid"] = pid
+        if child["doomed"]:
+            os.kill(pid, signal.SIGKILL)
         os.close(alive_r)
         os.close(info_w)
         ctl.close()
+        # wait without reaping, so a SIGTERM meanwhile can never hit a reused pid
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        child["pid"] = 0
         _, status = os.waitpid(pid, 0)
         if os.WIFSIGNALED(status):  # die the same way, so the broker sees the signal
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # but dump no core of ours
             sig = os.WTERMSIG(status)
-            signal.signal(sig, signal.SIG_DFL)
+            if sig not in (signal.SIGKILL, signal.SIGSTOP):
+                signal.signal(sig, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), sig)
         os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
     except BaseException as exc:
@@ -132,6 +157,7 @@ class Broker:
         self.by_pid: dict[int, int] = {}  # supervisor pid -> request id
         self.by_id: dict[int, int] = {}
         self.warm: dict[str, _Slot | None] = {}  # template key -> a ready slot
+        self.root = ""  # where the sandbox folders are mounted
         self.idle: dict[int, _Slot] = {}  # supervisor pid -> its slot, while unused
 
     def _slot(self, tpl: dict) -> _Slot:
@@ -225,7 +251,7 @@ class Broker:
     def kill(self, rid: int) -> None:
         pid = self.by_id.get(rid)
         if pid is not None:  # not reaped yet, so the pid is still ours
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGTERM)  # its supervisor kills the program
 
     def reap(self) -> None:
         while True:
@@ -256,12 +282,65 @@ class Broker:
                 },
             )
 
-    def serve(self) -> None:
+    def folder(self, rid: int, msg: dict) -> None:
+        """A process's sandbox folder: a tmpfs of its own, of exactly its quota (in
+        bytes and files), in the broker's mount namespace only, so nothing of it
+        reaches the disk or the host, and dropping it is one unmount."""
+        path = os.path.join(self.root, msg["owner"])
+        try:
+            if not os.path.ismount(path):
+                os.makedirs(path, mode=0o700, exist_ok=True)
+                opts = (
+                    f"size={max(4096, int(msg['bytes']))},nr_inodes={int(msg['files'])},"
+                    f"mode=0700,uid={int(msg['uid'])},gid={int(msg['gid'])}"
+                )
+                flags = confine.MS_NOSUID | confine.MS_NODEV | confine.MS_NOEXEC
+                confine.mount("tmpfs", path, "tmpfs", flags, opts)
+        except Exception as exc:
+            _send(self.sock, {"op": "failed", "id": rid, "error": f"sandbox folder: {exc}"})
+            return
+        _send(self.sock, {"op": "folder", "id": rid, "path": path})
+
+    def drop(self, owner: str) -> None:
+        path = os.path.join(self.root, owner)
+        if os.path.ismount(path):
+            _libc.umount2(path.encode(), confine.MNT_DETACH)
+        with contextlib.suppress(OSError):
+            os.rmdir(path)
+
+    def private_mounts(self, root: str) -> None:
+        """The broker's own mount namespace (and, unprivileged, user namespace), with
+        a small tmpfs over the sandbox root: every folder mounted there dies with the
+        broker, and none is visible outside."""
+        if os.geteuid() == 0:
+            confine.unshare(confine.CLONE_NEWNS)
+        else:
+            uid, gid = os.geteuid(), os.getegid()
+            confine.unshare(confine.CLONE_NEWUSER | confine.CLONE_NEWNS)
+            for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1")):
+                with open(f"/proc/self/{name}", "w") as f:
+                    f.write(text)
+            with open("/proc/self/gid_map", "w") as f:
+                f.write(f"{gid} {gid} 1")
+        confine.mount(None, "/", None, confine.MS_REC | confine.MS_PRIVATE)
+        os.makedirs(root, mode=0o700, exist_ok=True)
+        flags = confine.MS_NOSUID | confine.MS_NODEV | confine.MS_NOEXEC
+        confine.mount("tmpfs", root, "tmpfs", flags, "size=1m,mode=0711")
+        # shared: folders mounted here later reach the roots prepared ahead of time
+        confine.mount(None, root, None, confine.MS_SHARED)
+        self.root = root
+
+    def serve(self, root: str) -> None:
         wake_r, wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         signal.set_wakeup_fd(wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         _libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come to us
-        _send(self.sock, {"op": "hello", "landlock_abi": landlock.abi(), "euid": os.geteuid()})
+        hello = {"op": "hello", "landlock_abi": landlock.abi(), "euid": os.geteuid()}
+        try:
+            self.private_mounts(root)
+        except Exception as exc:  # the daemon reports it; every spawn will refuse
+            hello["error"] = f"private mounts: {exc}"
+        _send(self.sock, hello)
         while True:
             ready, _, _ = select.select([self.sock.fileno(), wake_r], [], [])
             if wake_r in ready:
@@ -282,6 +361,10 @@ class Broker:
                     continue
                 if msg["op"] == "warm":
                     self.warm_up(msg["spec"])
+                elif msg["op"] == "folder":
+                    self.folder(int(msg["id"]), msg)
+                elif msg["op"] == "drop":
+                    self.drop(str(msg["owner"]))
                 elif msg["op"] == "kill":
                     self.kill(int(msg["id"]))
                 for fd in fds:
@@ -290,7 +373,7 @@ class Broker:
 
 def main() -> None:
     # Supervisors hold a parent-death signal: when the broker ends, they all do.
-    Broker(socket.socket(fileno=int(sys.argv[1]))).serve()
+    Broker(socket.socket(fileno=int(sys.argv[1]))).serve(sys.argv[2])
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ in the daemon. Stdlib only. The order matters:
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import platform
 import resource
@@ -26,10 +27,11 @@ import landlock as _ll  # the broker puts this folder on sys.path: no aios impor
 
 __all__ = ["enter_namespaces", "exec_confined", "finish_root", "prepare_root", "start_program"]
 
-CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUTS = 0x00020000, 0x08000000, 0x04000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_SLAVE, MS_SHARED = 1 << 19, 1 << 20
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
@@ -53,7 +55,11 @@ def _ok(ret: int, what: str) -> None:
         raise SetupError(f"{what}: {os.strerror(err)}")
 
 
-def _mount(src: str | None, dst: str, fstype: str | None, flags: int, data: str = "") -> None:
+def unshare(flags: int) -> None:
+    _ok(_libc.unshare(flags), "unshare")
+
+
+def mount(src: str | None, dst: str, fstype: str | None, flags: int, data: str = "") -> None:
     _ok(
         _libc.mount(
             src.encode() if src else None,
@@ -68,7 +74,7 @@ def _mount(src: str | None, dst: str, fstype: str | None, flags: int, data: str 
 
 def enter_namespaces(network: bool) -> None:
     """Step 1, in the supervisor child: the caller forks the program after this."""
-    flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC
+    flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
     if not network:
         flags |= CLONE_NEWNET
     _ok(_libc.unshare(flags), "unshare")
@@ -109,7 +115,7 @@ class _Source:
             os.makedirs(dst, exist_ok=True)
         else:
             open(dst, "a").close()  # a mount point for a file
-        _mount(f"/proc/self/fd/{self.fd}", dst, None, MS_BIND | MS_REC)
+        mount(f"/proc/self/fd/{self.fd}", dst, None, MS_BIND | MS_REC)
         if stat.S_ISCHR(os.fstat(self.fd).st_mode):  # a device node: its mount is nosuid
             os.close(self.fd)
             return
@@ -118,7 +124,7 @@ class _Source:
             flags |= MS_RDONLY
         if noexec:
             flags |= MS_NOEXEC
-        _mount(None, dst, None, flags)
+        mount(None, dst, None, flags)
         os.close(self.fd)
 
 
@@ -139,16 +145,19 @@ def prepare_root(spec: dict[str, Any]) -> None:
     pivot_root; the old root stays reachable at /.old until ``finish_root``. Done
     ahead of time in a pre-started process, so it is off the call's path."""
     sources = _sources(spec)
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing below propagates to the host
-    _mount("tmpfs", NEW_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    _ok(_libc.sethostname(b"sandbox", 7), "sethostname")  # not the host's name
+    # slave: nothing we mount goes back out, but the folders the broker mounts later
+    # (its sandbox root is shared) still appear under /.old, for finish_root
+    mount(None, "/", None, MS_REC | MS_SLAVE)
+    mount("tmpfs", NEW_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     root = NEW_ROOT
     for src, inside, writable in sources:
         src.place(root + inside, writable=writable, noexec=writable)
     size = max(4096, int(spec["tmp_bytes"]))
+    files = size // 4096  # its inodes too: names cost memory that its size does not count
     os.makedirs(f"{root}/tmp")
-    _mount(
-        "tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={size},mode=1777"
-    )
+    opts = f"size={size},nr_inodes={files},mode=1777"
+    mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts)
     os.makedirs(root + SANDBOX)
     os.makedirs(root + _OLD)
     os.chdir(root)
@@ -162,12 +171,12 @@ def finish_root(sandbox_dir: str) -> None:
     src = _OLD + sandbox_dir
     if not stat.S_ISDIR(os.lstat(src).st_mode):
         raise SetupError("the sandbox folder is not a folder")
-    _mount(src, SANDBOX, None, MS_BIND)
+    mount(src, SANDBOX, None, MS_BIND)
     flags = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC
-    _mount(None, SANDBOX, None, flags | _locked_flags_path(SANDBOX))
+    mount(None, SANDBOX, None, flags | _locked_flags_path(SANDBOX))
     _ok(_libc.umount2(_OLD.encode(), MNT_DETACH), "detach the old root")
     os.rmdir(_OLD)
-    _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def _locked_flags_path(path: str) -> int:
@@ -202,15 +211,21 @@ class _CapData(ctypes.Structure):
 
 
 def _drop_privileges(uid: int, gid: int) -> None:
-    """Step 3b: the unprivileged user, an empty bounding set, no capabilities."""
-    os.setresgid(gid, gid, gid)
-    os.setresuid(uid, uid, uid)
+    """Step 3b: an empty bounding set (while CAP_SETPCAP is still held), the
+    unprivileged user, no capabilities, no_new_privs."""
     for cap in range(64):
         if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            break  # past the last capability this kernel knows
+            if ctypes.get_errno() == errno.EINVAL:
+                break  # past the last capability this kernel knows
+            raise SetupError(f"dropping capability {cap}: {os.strerror(ctypes.get_errno())}")
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
     data = (_CapData * 2)()
     _ok(_libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data), "capset")
     _ok(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    # a change of user clears the parent-death signal: set it again (a backup only,
+    # the program may clear it; the supervisor's kill is what counts)
+    _libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
 
 
 def _landlock(spec: dict[str, Any]) -> None:

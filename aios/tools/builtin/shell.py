@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.tools import StructuredTool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from aios.config import ShellToolConfig
 from aios.kernel.sandbox import Sandbox
@@ -23,6 +23,8 @@ __all__ = ["make_shell", "sandbox_owner"]
 
 
 class ShellArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # no env, no cwd: nothing else to pass
+
     program: str = Field(description="the program to run (allow-listed)", max_length=100)
     args: list[str] = Field(
         default_factory=list, description="its arguments, one per item", max_length=256
