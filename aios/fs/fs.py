@@ -115,6 +115,7 @@ class LSFS:
             self._warmer.join(120)
         self.indexer.stop()
         self.search_pool.shutdown(wait=False, cancel_futures=True)
+        self.vectors.close()
 
     # -- lookups -------------------------------------------------------------------
 

@@ -58,6 +58,13 @@ class VectorIndex:
             cfg.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
 
+    def close(self) -> None:
+        """Release the client's files and threads (chromadb keeps them until this, or
+        forever: a daemon that reopens its store, and every test, would leak them)."""
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            close()
+
     def upsert(
         self,
         ids: list[str],

@@ -139,10 +139,20 @@ def _template_key(spec: dict) -> str:
     return json.dumps([spec.get(k) for k in keys])
 
 
+def _wait_readable(fds: list[int], timeout_s: float | None) -> list[int]:
+    """The fds ready to read. poll, not select: the socket inherited from the daemon
+    keeps its number, which can be past select's 1024."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    timeout = None if timeout_s is None else int(timeout_s * 1000)
+    return [fd for fd, _ in poller.poll(timeout)]
+
+
 def _read_all(fd: int, deadline_s: float) -> bytes:
     out = b""
     while True:
-        ready, _, _ = select.select([fd], [], [], deadline_s)
+        ready = _wait_readable([fd], deadline_s)
         if not ready:
             raise TimeoutError("setup took too long")
         chunk = os.read(fd, 4096)
@@ -178,7 +188,7 @@ class Broker:
         os.close(info_w)
         os.close(go_r)
         try:
-            ready, _, _ = select.select([info_r], [], [], _SETUP_TIMEOUT_S)
+            ready = _wait_readable([info_r], _SETUP_TIMEOUT_S)
             first = os.read(info_r, 1) if ready else b""
             if first != b"U":
                 raise RuntimeError((first + _read_all(info_r, 1.0)).decode(errors="replace"))
@@ -342,7 +352,7 @@ class Broker:
             hello["error"] = f"private mounts: {exc}"
         _send(self.sock, hello)
         while True:
-            ready, _, _ = select.select([self.sock.fileno(), wake_r], [], [])
+            ready = _wait_readable([self.sock.fileno(), wake_r], None)
             if wake_r in ready:
                 while True:
                     try:
