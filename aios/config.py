@@ -30,6 +30,7 @@ __all__ = [
     "LLMConfig",
     "LlamaCppCoreConfig",
     "OpenAICoreConfig",
+    "ProcessesConfig",
     "SandboxConfig",
     "SchedulerConfig",
     "ToolsConfig",
@@ -215,6 +216,14 @@ class ApprovalsConfig(_Section):
     )
     timeout_s: float = Field(default=300.0, gt=0, le=7 * 86400, description="then denied")
     keep: int = Field(default=1000, ge=10, description="decided approvals kept in memory")
+    max_pending_per_process: int = Field(default=16, ge=1, le=10_000)
+
+
+class ProcessesConfig(_Section):
+    """Bounds on how many processes run, so no agent can spawn without end."""
+
+    max_live: int = Field(default=1000, ge=1, description="processes not yet ended, in all")
+    max_children: int = Field(default=64, ge=0, description="live children of one process")
 
 
 class CompilerConfig(_Section):
@@ -300,6 +309,7 @@ class Config(BaseSettings):
     fs: FsConfig = Field(default_factory=FsConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
+    processes: ProcessesConfig = Field(default_factory=ProcessesConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -37,6 +37,7 @@ __all__ = ["Approval", "ApprovalDenied", "ApprovalInfo", "ApprovalQueue", "Appro
 log = logging.getLogger(__name__)
 
 _MAX_ARGS_CHARS = 65_536  # what a person is shown; past this, a digest of the rest
+_MAX_DEPTH = 32  # deeper arguments are shown as their JSON text
 _WATCH_LIMIT = 1000
 
 
@@ -96,12 +97,29 @@ class Approval:
         return ApprovalInfo(**{**data, "risk": self.risk.model_dump()})
 
 
+def _depth(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, dict | list):
+            if d >= limit:
+                return True
+            stack.extend((v, d + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
 def _shown(args: Any) -> Any:
-    """The arguments as a person sees them: whole, unless they are huge."""
-    text = json.dumps(args, default=str)
-    if len(text) <= _MAX_ARGS_CHARS:
-        return json.loads(text)
-    return {"truncated": text[:_MAX_ARGS_CHARS], "chars": len(text)}
+    """The arguments as a person sees them: whole, unless they are huge or deep (then
+    as text); never something that cannot be shown again."""
+    try:
+        text = json.dumps(args, default=str)
+    except (ValueError, TypeError, RecursionError):
+        return {"unshown": "arguments that cannot be serialised (cyclic or too deep)"}
+    if len(text) > _MAX_ARGS_CHARS:
+        return {"truncated": text[:_MAX_ARGS_CHARS], "chars": len(text)}
+    value = json.loads(text)
+    return {"nested": text} if _depth(value, _MAX_DEPTH) else value
 
 
 def _matches(rule: str, syscall: str, tool: str | None, risk: Risk) -> bool:
@@ -168,6 +186,14 @@ class ApprovalQueue:
     ) -> Approval:
         """Wait for a person. Returns the approval if approved; raises ApprovalDenied
         if denied or timed out; cancelled if the caller is (the process ended)."""
+        waiting = sum(
+            1 for a in self._items.values() if a.pid == pid and a.state == ApprovalState.PENDING
+        )
+        if waiting >= self.cfg.max_pending_per_process:
+            raise Conflict(
+                f"process {pid} already has {waiting} approvals pending",
+                limit=self.cfg.max_pending_per_process,
+            )
         now = time.time()
         limit = min(timeout_s or self.cfg.timeout_s, self.cfg.timeout_s)
         self._next += 1

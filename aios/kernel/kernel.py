@@ -236,12 +236,16 @@ class Kernel(ProcessOps):
             if proc is None or proc.state.terminal:
                 raise Cancelled(f"process {caller.pid} is not running", pid=caller.pid)
             call.proc = proc
-            if entry.admin_only or not caller.caps.allows_syscall(call.name):
+            # the process table's capabilities, whatever the Caller object claimed
+            caller = call.caller = Caller(pid=proc.pid, caps=proc.capabilities, owner=proc.owner)
+            if entry.admin_only or not proc.capabilities.allows_syscall(call.name):
                 raise PermissionDenied(
                     f"process {caller.pid} may not call {call.name}",
                     syscall=call.name,
                     pid=caller.pid,
                 )
+        if not isinstance(args, entry.request | Mapping):
+            raise BadRequest(f"the arguments of {call.name} are an object of named values")
         try:
             req = (
                 args
@@ -286,6 +290,10 @@ class Kernel(ProcessOps):
                 risk=risk,
                 rule=rule,
             )
+        if proc.suspended:  # suspended while a person decided: run once resumed
+            await proc.resumed.wait()
+        if proc.state.terminal:
+            raise Cancelled(f"process {proc.pid} ended while waiting for approval")
 
     async def syscall(
         self, caller: Caller, name: str, args: Mapping[str, Any] | BaseModel | None = None

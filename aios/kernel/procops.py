@@ -77,6 +77,17 @@ class ProcessOps:
         parent's), approval rules."""
         if not self._accepting:
             raise Unavailable("the kernel is not accepting work")
+        limits = cast("Kernel", self).config.processes
+        live = self.procs.running()
+        if len(live) >= limits.max_live:
+            raise Unavailable(f"{len(live)} processes are running: the most there may be")
+        if not caller.admin:
+            children = sum(1 for p in live if p.parent == caller.pid)
+            if children >= limits.max_children:
+                raise Conflict(
+                    f"process {caller.pid} already has {children} running children",
+                    limit=limits.max_children,
+                )
         agent_name, fn = self.agents.resolve(agent)
         parent, homes = None, "home"  # a child's home lies inside its parent's
         if caller.admin:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aios.errors import PermissionDenied
+from aios.errors import NotFound, PermissionDenied
 from aios.kernel.approvals import ApprovalInfo, ApprovalState
 from aios.tools.risk import Risk
 
@@ -74,8 +74,8 @@ async def get(k: Kernel, call: Call, args: IdArgs) -> ApprovalInfo:
     """One approval."""
     item = k.approvals.get(args.id)
     pids = _visible(k, call)
-    if pids is not None and item.pid not in pids:
-        raise PermissionDenied(f"process {call.caller.pid} may not see approval {args.id}")
+    if pids is not None and item.pid not in pids:  # the same answer as a missing one
+        raise NotFound(f"no approval {args.id}", approval=args.id)
     return item.info()
 
 

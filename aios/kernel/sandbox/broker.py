@@ -68,7 +68,9 @@ def _program(tpl: dict, ctl: socket.socket, info_w: int, alive_r: int) -> None:
     os._exit(126)
 
 
-def _supervise(tpl: dict, ctl: socket.socket, info_w: int, go_r: int, broker: int) -> None:
+def _supervise(
+    tpl: dict, ctl: socket.socket, info_w: int, go_r: int, broker: int, no_network: int
+) -> None:
     """The supervisor child: never returns. It is what kills the program: SIGTERM
     (from the broker, or as its parent-death signal when the broker ends) makes it
     SIGKILL the program's process, PID 1 of its namespace, and so every process
@@ -90,7 +92,7 @@ def _supervise(tpl: dict, ctl: socket.socket, info_w: int, go_r: int, broker: in
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         if os.geteuid() == 0:
             os.setgroups([])  # root's groups would follow the program
-        confine.enter_namespaces(bool(tpl["network"]))
+        confine.enter_namespaces(None if tpl["network"] else no_network)
         os.write(info_w, b"U")
         if os.read(go_r, 1) != b"G":
             os._exit(125)
@@ -168,6 +170,7 @@ class Broker:
         self.by_id: dict[int, int] = {}
         self.warm: dict[str, _Slot | None] = {}  # template key -> a ready slot
         self.root = ""  # where the sandbox folders are mounted
+        self.no_network = -1  # the one empty network namespace programs without one join
         self.idle: dict[int, _Slot] = {}  # supervisor pid -> its slot, while unused
 
     def _slot(self, tpl: dict) -> _Slot:
@@ -183,7 +186,7 @@ class Broker:
             ours.close()
             os.close(info_r)
             os.close(go_w)
-            _supervise(tpl, theirs, info_w, go_r, me)
+            _supervise(tpl, theirs, info_w, go_r, me, self.no_network)
         theirs.close()
         os.close(info_w)
         os.close(go_r)
@@ -339,6 +342,7 @@ class Broker:
         # shared: folders mounted here later reach the roots prepared ahead of time
         confine.mount(None, root, None, confine.MS_SHARED)
         self.root = root
+        self.no_network = confine.empty_network()
 
     def serve(self, root: str) -> None:
         wake_r, wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)

@@ -20,6 +20,7 @@ import errno
 import os
 import platform
 import resource
+import signal
 import stat
 from typing import Any
 
@@ -72,12 +73,40 @@ def mount(src: str | None, dst: str, fstype: str | None, flags: int, data: str =
     )
 
 
-def enter_namespaces(network: bool) -> None:
-    """Step 1, in the supervisor child: the caller forks the program after this."""
+def enter_namespaces(no_network_fd: int | None) -> None:
+    """Step 1, in the supervisor child: the caller forks the program after this.
+    Without the network, join the broker's one empty network namespace (made once:
+    a namespace per program would cost more, and under churn their asynchronous
+    teardown in the kernel stalls every new one for seconds)."""
+    if no_network_fd is not None:
+        _ok(_libc.setns(no_network_fd, CLONE_NEWNET), "join the empty network namespace")
     flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
-    if not network:
-        flags |= CLONE_NEWNET
     _ok(_libc.unshare(flags), "unshare")
+
+
+def empty_network() -> int:
+    """An fd of a new network namespace with nothing in it (its loopback is down and
+    no one in it may bring it up). Made by a short-lived child, so the caller keeps
+    its own."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            _ok(_libc.unshare(CLONE_NEWNET), "unshare the network")
+            os.write(w, b"k")
+            signal.pause()  # until killed, once the parent holds the namespace
+        finally:
+            os._exit(0)
+    os.close(w)
+    try:
+        if os.read(r, 1) != b"k":
+            raise SetupError("could not make an empty network namespace")
+        return os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        os.close(r)
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
 
 
 def _locked_flags(fd: int) -> int:
