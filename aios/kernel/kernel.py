@@ -394,7 +394,8 @@ class Kernel(ProcessOps):
             "status": "ok" if self._accepting else "stopping",
             "version": __version__,
             "models": sorted(self.models),
-            "cores": [c.info() for c in self.cores],
+            # no file paths: anyone may read the health, and paths are the server's
+            "cores": [{k: v for k, v in c.info().items() if k != "path"} for c in self.cores],
             "policy": self.scheduler.policy,
             "processes_running": len(self.procs.running()),
             "approvals_pending": self.approvals.pending(),

@@ -40,7 +40,8 @@ class SandboxStatus:
             "reason": self.reason,
             "landlock_abi": self.landlock_abi,
             "runs_as": self.user,
-            "mechanism": "user+mount+pid+ipc+net namespaces, pivot_root, Landlock, rlimits",
+            "mechanism": "user, mount, PID, IPC, UTS and (empty) network namespaces, "
+            "pivot_root, Landlock, rlimits, no capabilities",
             "probe_ms": self.probe_ms,
         }
 
