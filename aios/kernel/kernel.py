@@ -299,9 +299,7 @@ class Kernel(ProcessOps):
         self, caller: Caller, name: str, args: Mapping[str, Any] | BaseModel | None = None
     ) -> BaseModel:
         """Run one syscall as ``caller``. Raises AiosError on any failure."""
-        call = Call(
-            caller=caller, name=name[:100], proc=None, queued_at=time.time(), args=args or {}
-        )
+        call = Call(caller, name[:100], None, time.time(), args=args or {})
         async with self._syscall_scope(call):
             entry, req = self._prepare(call, args or {})
             if call.proc is None:
@@ -335,9 +333,7 @@ class Kernel(ProcessOps):
         self, caller: Caller, name: str, args: Mapping[str, Any] | BaseModel | None = None
     ) -> AsyncGenerator[dict[str, Any], None]:
         """Run a streaming syscall: yields events, the last one ``{"type": "result"}``."""
-        call = Call(
-            caller=caller, name=name[:100], proc=None, queued_at=time.time(), args=args or {}
-        )
+        call = Call(caller, name[:100], None, time.time(), args=args or {})
         async with self._syscall_scope(call):
             entry, req = self._prepare(call, args or {})
             await self._gate(call, entry, req)
