@@ -231,21 +231,24 @@ class Sandbox:
             in_r, in_w = os.pipe2(os.O_CLOEXEC)
         else:
             in_r, in_w = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC), -1
-        rid, started = broker.expect()
         exited: asyncio.Future[Exit] = loop.create_future()
+        made: list[asyncio.BaseTransport] = []
         try:
-            broker.send({"op": "spawn", "id": rid, "spec": spec}, [in_r, out_w, err_w])
-        finally:
-            for fd in (in_r, out_w, err_w):
-                os.close(fd)
-        try:
-            (stdout, t_out), (stderr, t_err) = await reader(out_r), await reader(err_r)
+            # The pipes are ours before the broker hears of the program: a program that
+            # ends at once is reported while these awaits would still be running.
+            stdout, t_out = await reader(out_r)
+            made.append(t_out)
+            stderr, t_err = await reader(err_r)
+            made.append(t_err)
             stdin_w = await writer(in_w) if in_w >= 0 else None
-        except BaseException:  # cancelled before it was ours: the broker starts it anyway
-            broker.forget(rid)
-            with contextlib.suppress(AiosError):
-                broker.send({"op": "kill", "id": rid})  # after its spawn, in the broker's order
+        except BaseException:
+            for t in made:
+                t.close()
+            for fd in (in_r, out_w, err_w, *((out_r, err_r, in_w)[len(made) :])):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             raise
+        rid, started = broker.expect()
         proc = ConfinedProcess(
             rid,
             0,
@@ -259,7 +262,17 @@ class Sandbox:
         )
         if stdin_w is not None:
             proc._pipes.append(stdin_w.transport)
-        self._running[rid] = proc
+        self._running[rid] = proc  # before the send: its exit may come right after
+        try:
+            broker.send({"op": "spawn", "id": rid, "spec": spec}, [in_r, out_w, err_w])
+        except BaseException:
+            broker.forget(rid)
+            self._running.pop(rid, None)
+            proc.close_pipes()
+            raise
+        finally:
+            for fd in (in_r, out_w, err_w):
+                os.close(fd)
         try:
             proc.pid = int((await started)["pid"])
         except BaseException:
