@@ -51,6 +51,12 @@ class LlamaCppCoreConfig(_Section):
         default=None, description="a Jinja chat template; default: the one in the GGUF"
     )
     seed: int = 0
+    saved_kv_max_bytes: int = Field(
+        default=256 * 2**20,
+        ge=0,
+        description="host memory for KV sequences saved on eviction; beyond it the oldest "
+        "is dropped and recomputed when its request resumes",
+    )
 
 
 class OpenAICoreConfig(_Section):
@@ -86,6 +92,12 @@ class LLMConfig(_Section):
     default_max_tokens: int = Field(default=256, ge=1)
     max_tokens_limit: int = Field(default=4096, ge=1, description="hard cap on max_tokens")
     max_prompt_chars: int = Field(default=200_000, ge=1)
+    worker_stop_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="shutdown: how long a core's worker may take to stop before its "
+        "engine is leaked rather than freed under it",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LLMConfig:
@@ -117,6 +129,10 @@ class SchedulerConfig(_Section):
         default=10.0,
         gt=0,
         description="priority policy: a waiting request gains 1 level per aging_s",
+    )
+    max_queued: int = Field(default=1024, ge=1, description="LLM requests waiting, in all")
+    max_queued_per_process: int = Field(
+        default=64, ge=1, description="LLM requests of one process waiting or running"
     )
 
 
@@ -204,6 +220,15 @@ class ProcessesConfig(_Section):
 
     max_live: int = Field(default=1000, ge=1, description="processes not yet ended, in all")
     max_children: int = Field(default=64, ge=0, description="live children of one process")
+    agent_threads: int = Field(
+        default=8, ge=1, le=1024, description="threads for agents written as plain functions"
+    )
+    max_write_backlog: int = Field(
+        default=100_000,
+        ge=100,
+        description="process updates and audit rows waiting to be written; beyond it, "
+        "syscalls are refused (503) until the database catches up",
+    )
 
 
 class CompilerConfig(_Section):
@@ -244,6 +269,19 @@ class FsConfig(_Section):
     )
     link_ttl_s: float = Field(default=3600.0, gt=0, le=30 * 86400)
     summary_chars: int = Field(default=6000, ge=100, description="text given to summarize")
+    index_attempts: int = Field(
+        default=4, ge=1, le=20, description="tries to index a file before it stays failed"
+    )
+    index_backoff_s: float = Field(
+        default=2.0, ge=0, le=600, description="wait before the first retry; doubles per try"
+    )
+    read_own_writes_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="a search waits up to this long for the caller's own acknowledged writes "
+        "to be indexed (0: never wait); others' writes are eventually consistent",
+    )
 
 
 class ApiConfig(_Section):

@@ -318,7 +318,7 @@ async def test_restart_marks_unfinished_processes_failed(tmp_path: Path) -> None
     )
     store.close()
     async with Kernel(cfg, cores=[FakeCore(model="smollm2")]) as kernel:
-        info = kernel.procs.get(pid)
+        info = await kernel.procs.get(pid)
     assert info.state == ProcessState.FAILED and info.error == "daemon restarted"
 
 

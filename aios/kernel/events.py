@@ -1,6 +1,7 @@
 """Per-process event streams: state changes, syscalls and generated tokens, for
 whoever watches (the API's SSE endpoint). Nothing is buffered for a process no one
-watches; a slow watcher loses events rather than slowing the kernel."""
+watches; a slow watcher loses events rather than slowing the kernel, but never the
+last one, which ends its stream."""
 
 from __future__ import annotations
 
@@ -43,4 +44,16 @@ class EventBus:
         for q in subs:
             if q.full():
                 continue  # this watcher is too slow: drop, never block the kernel
+            q.put_nowait(event)
+
+    def publish_last(self, pid: int, kind: str, **data: Any) -> None:
+        """A process's last event (it ended). Every watcher gets it, a slow one too:
+        its oldest event makes room, so its stream still sees the end and closes."""
+        subs = self._subs.get(pid)
+        if not subs:
+            return
+        event = {"type": kind, "pid": pid, "at": time.time(), **data}
+        for q in subs:
+            if q.full():
+                q.get_nowait()
             q.put_nowait(event)

@@ -79,7 +79,7 @@ def kernel_metrics(kernel: Kernel) -> str:
         ),
         "aios_llm_running": ("LLM requests on a core", [({}, len(sched["running"]))]),
         "aios_processes": (
-            "processes of this daemon run, by state",
+            "live processes, by state",
             [({"state": s}, n) for s, n in sorted(by_state.items())] or [({"state": "RUNNING"}, 0)],
         ),
         "aios_core_busy_seconds": (
@@ -87,6 +87,19 @@ def kernel_metrics(kernel: Kernel) -> str:
             [({"worker": w.name}, round(w.busy_s, 3)) for w in kernel.workers],
         ),
     }
+    store = kernel.store.status()
+    gauges["aios_store_backlog"] = (
+        "process updates and audit rows waiting to be written",
+        [({}, store["backlog"])],
+    )
+    gauges["aios_store_lost"] = (
+        "updates and rows the database refused after retries (lost; see the log)",
+        [
+            ({"kind": "process_update"}, store["lost_updates"]),
+            ({"kind": "syscall_row"}, store["lost_rows"]),
+        ],
+    )
+    gauges["aios_store_retries"] = ("failed write batches retried", [({}, store["retries"])])
     if kernel.fs is not None:
         snap = kernel.fs.indexer.snapshot()
         gauges["aios_fs_index_queue"] = ("files waiting to be indexed", [({}, snap["queued"])])

@@ -6,7 +6,10 @@ doing, in this order: a syscall on an LLM core -> RUNNING; an LLM syscall in the
 ready queue -> READY; a tool, file or person in progress -> WAITING; otherwise
 its own code runs -> RUNNING. SUSPENDED overrides all of them until resumed.
 
-All methods run on the kernel's event loop thread; no locking is needed.
+All methods run on the kernel's event loop thread; no locking is needed. The table
+holds live processes only: one that has ended leaves it when its task is done, and
+is answered from the database from then on (so memory stays bounded however many
+processes have run).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -23,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from aios.errors import Conflict, NotFound
 from aios.kernel.caps import Capabilities
+from aios.kernel.lineage import Ancestry, Lineage
 from aios.kernel.store import ProcessRow, Store
 
 __all__ = ["Counters", "Process", "ProcessInfo", "ProcessState", "ProcessTable"]
@@ -119,6 +123,8 @@ class Process:
     io_waiting: int = 0
     waiting_on: str | None = None
     home: str | None = None
+    thread_queued: bool = False  # a plain-function agent waiting for an agent thread
+    lineage: Lineage | None = None
     # Kernel-side handles: the agent's task, what its syscalls are doing.
     task_handle: asyncio.Task[Any] | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -151,12 +157,16 @@ class ProcessTable:
         self._store = store
         self._live: dict[int, Process] = {}
         self._on_change = on_change
+        # Spawns between their checks and their row (they count against the limits).
+        self.creating: dict[int | None, int] = {}
+        self.ancestry = Ancestry(store, self._lineage)
 
     def recover(self) -> list[int]:
-        """After a restart: processes the last daemon left unfinished failed."""
+        """After a restart: processes the last daemon left unfinished failed.
+        Runs at start-up, before the loop serves anyone."""
         return self._store.fail_unfinished("daemon restarted")
 
-    def create(
+    async def create(
         self,
         *,
         name: str,
@@ -168,17 +178,31 @@ class ProcessTable:
         capabilities: Capabilities,
     ) -> Process:
         now = time.time()
-        pid = self._store.insert_process(
-            name=name,
-            agent=agent,
-            task=task,
-            parent=parent,
-            owner=owner,
-            priority=priority,
-            state=ProcessState.NEW.value,
-            capabilities=capabilities.model_dump(),
-            created_at=now,
+        self.creating[parent] = self.creating.get(parent, 0) + 1
+        insert = asyncio.ensure_future(
+            self._store.ainsert_process(
+                name=name,
+                agent=agent,
+                task=task,
+                parent=parent,
+                owner=owner,
+                priority=priority,
+                state=ProcessState.NEW.value,
+                capabilities=capabilities.model_dump(),
+                created_at=now,
+            )
         )
+        try:
+            pid = await asyncio.shield(insert)
+        except asyncio.CancelledError:
+            # The caller is gone, but the row may still be written: never leave it NEW.
+            insert.add_done_callback(self._abandon)
+            raise
+        finally:
+            self.creating[parent] -= 1
+            if not self.creating[parent]:
+                del self.creating[parent]
+        up = self._live.get(parent) if parent is not None else None
         proc = Process(
             pid=pid,
             name=name,
@@ -189,10 +213,33 @@ class ProcessTable:
             priority=priority,
             capabilities=capabilities,
             created_at=now,
+            lineage=Lineage(pid, parent, up.lineage if up is not None else None),
         )
         proc.resumed.set()
         self._live[pid] = proc
         return proc
+
+    def _abandon(self, insert: asyncio.Future[int]) -> None:
+        if not insert.cancelled() and insert.exception() is None:
+            self._store.update_process(
+                insert.result(), state="FAILED", error="spawn cancelled", ended_at=time.time()
+            )
+
+    def attach(self, proc: Process, task: asyncio.Task[Any]) -> None:
+        """The process runs as ``task``; it leaves the table once that is done."""
+        proc.task_handle = task
+        task.add_done_callback(lambda _t: self._task_done(proc))
+
+    def _task_done(self, proc: Process) -> None:
+        if not proc.state.terminal:  # cancelled before it ever ran
+            self.end(proc, ProcessState.KILLED, error="killed")
+        self._retire(proc)
+
+    def _retire(self, proc: Process) -> None:
+        if self._live.get(proc.pid) is proc:
+            del self._live[proc.pid]
+        if proc.lineage is not None:
+            self.ancestry.ended(proc.lineage)
 
     def set_capabilities(self, proc: Process, caps: Capabilities) -> None:
         """Only while NEW (the spawn resolves its home folder once the pid is known)."""
@@ -202,6 +249,7 @@ class ProcessTable:
         self._store.update_process(proc.pid, capabilities=caps.model_dump())
 
     def live(self, pid: int) -> Process | None:
+        """A live process (or one that has just ended and whose task is finishing)."""
         return self._live.get(pid)
 
     def all_live(self) -> list[Process]:
@@ -210,7 +258,17 @@ class ProcessTable:
     def running(self) -> list[Process]:
         return [p for p in self._live.values() if not p.state.terminal]
 
-    def get(self, pid: int) -> ProcessInfo:
+    async def get(self, pid: int) -> ProcessInfo:
+        proc = self._live.get(pid)
+        if proc is not None:
+            return proc.info()
+        row = await self._store.aget_process(pid)
+        if row is None:
+            raise NotFound(f"no process {pid}", pid=pid)
+        return _row_info(row)
+
+    def get_sync(self, pid: int) -> ProcessInfo:
+        """``get`` for code off the event loop (and tests): it reads on this thread."""
         proc = self._live.get(pid)
         if proc is not None:
             return proc.info()
@@ -219,10 +277,14 @@ class ProcessTable:
             raise NotFound(f"no process {pid}", pid=pid)
         return _row_info(row)
 
-    def list(
+    def list_sync(
         self, *, states: list[str] | None = None, parent: int | None = None, limit: int = 1000
     ) -> list[ProcessInfo]:
+        """``list`` for code off the event loop (and tests)."""
         rows = self._store.list_processes(states=states, parent=parent, limit=limit)
+        return self._merge(rows, states)
+
+    def _merge(self, rows: Iterable[ProcessRow], states: list[str] | None) -> list[ProcessInfo]:
         out = []
         for row in rows:  # live processes: the in-memory state is the newest
             proc = self._live.get(row.pid)
@@ -231,20 +293,36 @@ class ProcessTable:
                 out.append(info)
         return out
 
-    def is_descendant(self, pid: int, ancestor: int) -> bool:
-        seen: set[int] = set()
-        cur: int | None = pid
-        while cur is not None and cur not in seen:
-            if cur == ancestor:
-                return True
-            seen.add(cur)
-            proc = self._live.get(cur)
-            if proc is not None:
-                cur = proc.parent
-            else:
-                row = self._store.get_process(cur)
-                cur = row.parent if row is not None else None
-        return False
+    async def list(
+        self,
+        *,
+        states: list[str] | None = None,
+        parent: int | None = None,
+        under: int | None = None,
+        limit: int = 1000,
+    ) -> list[ProcessInfo]:
+        """Newest first; ``under``: that process and its descendants only."""
+        rows = await self._store.alist_processes(
+            states=states, parent=parent, under=under, limit=limit
+        )
+        return self._merge(rows, states)
+
+    def _lineage(self, pid: int) -> Lineage | None:
+        proc = self._live.get(pid)
+        return proc.lineage if proc is not None else None
+
+    def known_descendant(self, pid: int, ancestor: int) -> bool | None:
+        """From memory only: None when the answer needs the database."""
+        return self.ancestry.known(pid, ancestor)
+
+    async def is_descendant(self, pid: int, ancestor: int) -> bool:
+        """Whether ``pid`` is ``ancestor`` or descends from it. Live processes answer
+        from memory; only an ended one's chain is read (one query)."""
+        return pid in await self.ancestry.among([pid], ancestor)
+
+    async def descendants_among(self, pids: Iterable[int], ancestor: int) -> set[int]:
+        """Those of ``pids`` that are ``ancestor`` or its descendants."""
+        return await self.ancestry.among(pids, ancestor)
 
     # -- state: every transition goes through here ----------------------------
 
@@ -267,7 +345,7 @@ class ProcessTable:
             return ProcessState.SUSPENDED
         if proc.llm_running:
             return ProcessState.RUNNING
-        if proc.llm_queued:
+        if proc.llm_queued or proc.thread_queued:
             return ProcessState.READY
         if proc.io_waiting:
             return ProcessState.WAITING
@@ -304,6 +382,8 @@ class ProcessTable:
         self._set_state(proc, state, ended_at=proc.ended_at, result=proc.result, error=error)
         proc.resumed.set()
         proc.done.set()
+        if proc.task_handle is None:  # nothing left to finish
+            self._retire(proc)
 
     def account(self, proc: Process) -> None:
         """Persist the counters (called after each syscall)."""

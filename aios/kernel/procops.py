@@ -1,13 +1,19 @@
 """The kernel's process operations: spawn, run, kill, wait, suspend, resume, and the
-WAITING state of a process blocked on something other than an LLM core."""
+WAITING state of a process blocked on something other than an LLM core.
+
+Agents written as plain functions run on threads of their own (``AgentThreads``),
+not the default pool every file call uses, so a few long agents cannot starve LSFS.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,9 +31,52 @@ if TYPE_CHECKING:
     from aios.kernel.tokens import TokenTable
     from aios.tools.registry import ToolRegistry
 
-__all__ = ["ProcessOps"]
+__all__ = ["AgentThreads", "ProcessOps"]
 
 log = logging.getLogger(__name__)
+
+
+class AgentThreads:
+    """A bounded pool for plain-function agents. An agent waits on the loop for a
+    free thread (its process READY meanwhile); a thread is free again only when its
+    function returns, even if the process was killed (a thread cannot be stopped)."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="aios-agent")
+        self._slots = asyncio.Semaphore(threads)
+        self._closed = False
+
+    async def run(self, fn: Callable[..., Any], *args: Any, waiting: Callable[[bool], None]) -> Any:
+        if self._slots.locked():
+            waiting(True)
+            try:
+                await self._slots.acquire()
+            finally:
+                waiting(False)
+        else:
+            await self._slots.acquire()
+        loop = asyncio.get_running_loop()
+        try:
+            if self._closed:
+                raise Unavailable("the kernel is shutting down")
+            ctx = contextvars.copy_context()  # as asyncio.to_thread does
+            fut = self._pool.submit(ctx.run, fn, *args)
+        except BaseException:
+            self._slots.release()
+            raise
+
+        def free(_f: Future[Any]) -> None:
+            with suppress(RuntimeError):  # the loop has closed: nobody waits for a slot
+                loop.call_soon_threadsafe(self._slots.release)
+
+        fut.add_done_callback(free)
+        return await asyncio.wrap_future(fut)
+
+    def close(self) -> None:
+        """Queued agents are refused; running ones finish on their own threads."""
+        self._closed = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class ProcessOps:
@@ -41,10 +90,23 @@ class ProcessOps:
     tools: ToolRegistry
     _accepting: bool
 
+    @property
+    def agent_threads(self) -> AgentThreads:
+        """Made on first use (the kernel's constructor knows nothing of it)."""
+        pool: AgentThreads | None = self.__dict__.get("_agent_threads")
+        if pool is None:
+            pool = AgentThreads(cast("Kernel", self).config.processes.agent_threads)
+            self.__dict__["_agent_threads"] = pool
+        return pool
+
+    def close_agent_threads(self) -> None:
+        pool: AgentThreads | None = self.__dict__.pop("_agent_threads", None)
+        if pool is not None:
+            pool.close()
+
     def _state_changed(self, proc: Process, old: ProcessState) -> None:
-        self.events.publish(
-            proc.pid, "state", state=proc.state.value, previous=old.value, error=proc.error
-        )
+        publish = self.events.publish_last if proc.state.terminal else self.events.publish
+        publish(proc.pid, "state", state=proc.state.value, previous=old.value, error=proc.error)
         if proc.state.terminal:
             current = asyncio.current_task()
             for task in list(proc.calls):  # its calls over HTTP too (not a kill of itself)
@@ -79,10 +141,12 @@ class ProcessOps:
             raise Unavailable("the kernel is not accepting work")
         limits = cast("Kernel", self).config.processes
         live = self.procs.running()
-        if len(live) >= limits.max_live:
+        creating = self.procs.creating  # spawns awaiting their rows count too
+        if len(live) + sum(creating.values()) >= limits.max_live:
             raise Unavailable(f"{len(live)} processes are running: the most there may be")
         if not caller.admin:
             children = sum(1 for p in live if p.parent == caller.pid)
+            children += creating.get(caller.pid, 0)
             if children >= limits.max_children:
                 raise Conflict(
                     f"process {caller.pid} already has {children} running children",
@@ -90,6 +154,7 @@ class ProcessOps:
                 )
         agent_name, fn = self.agents.resolve(agent)
         parent, homes = None, "home"  # a child's home lies inside its parent's
+        parent_proc: Process | None = None
         if caller.admin:
             caps = capabilities or Capabilities()
             priority = 0 if priority is None else priority
@@ -111,7 +176,7 @@ class ProcessOps:
                 raise PermissionDenied(
                     "a child cannot have capabilities its parent lacks", excess=excess
                 )
-        proc = self.procs.create(
+        proc = await self.procs.create(
             name=name or agent_name,
             agent=agent_name,
             task=task,
@@ -122,7 +187,11 @@ class ProcessOps:
         )
         proc.home = f"{homes}/{proc.pid}"
         self.procs.set_capabilities(proc, caps.for_home(proc.home))
-        proc.task_handle = asyncio.create_task(self._run(proc, fn), name=f"aios-pid-{proc.pid}")
+        self.procs.attach(
+            proc, asyncio.create_task(self._run(proc, fn), name=f"aios-pid-{proc.pid}")
+        )
+        if parent_proc is not None and parent_proc.state.terminal:
+            self.kill(proc.pid)  # its parent ended while the row was written
         return proc
 
     async def _run(self, proc: Process, fn: Any) -> None:
@@ -136,7 +205,14 @@ class ProcessOps:
                 result = await fn(ctx, proc.task)
             else:
                 loop = asyncio.get_running_loop()
-                result = await asyncio.to_thread(fn, SyncProcessContext(ctx, loop), proc.task)
+
+                def queued(waiting: bool) -> None:
+                    proc.thread_queued = waiting
+                    self.procs.refresh(proc)
+
+                result = await self.agent_threads.run(
+                    fn, SyncProcessContext(ctx, loop), proc.task, waiting=queued
+                )
                 if inspect.isawaitable(result):
                     result = await result
         except asyncio.CancelledError:
@@ -152,17 +228,12 @@ class ProcessOps:
         else:
             self.procs.end(proc, ProcessState.EXITED, result=result)
 
-    def _live(self, pid: int) -> Process:
-        proc = self.procs.live(pid)
-        if proc is None:
-            self.procs.get(pid)  # NotFound, or an ended process of an earlier run
-            raise Conflict(f"process {pid} is not running", pid=pid)
-        return proc
-
     def kill(self, pid: int) -> ProcessInfo:
+        """Kill a live process; an ended one's final info, read on this thread if it
+        has left the table (the syscall reads that off the loop instead)."""
         proc = self.procs.live(pid)
         if proc is None:
-            return self.procs.get(pid)  # already ended in an earlier run
+            return self.procs.get_sync(pid)
         if proc.state.terminal:
             return proc.info()
         for req in list(proc.inflight):
@@ -177,10 +248,16 @@ class ProcessOps:
     async def wait(self, pid: int, timeout: float | None = None) -> ProcessInfo:
         proc = self.procs.live(pid)
         if proc is None:
-            return self.procs.get(pid)
+            return await self.procs.get(pid)
         with suppress(TimeoutError):
             await asyncio.wait_for(proc.done.wait(), timeout)
         return proc.info()
+
+    def _live(self, pid: int) -> Process:
+        proc = self.procs.live(pid)
+        if proc is None:  # the syscalls tell NotFound from this first
+            raise Conflict(f"process {pid} is not running", pid=pid)
+        return proc
 
     def suspend(self, pid: int) -> ProcessInfo:
         proc = self._live(pid)

@@ -2,19 +2,24 @@
 
 The process table and the syscall log live here. Spawns are written at once (the
 pid comes from the database, so pids stay unique across restarts); state changes
-and syscall rows go through a write-behind thread that commits them in batches,
-because a commit per token-level event would cost more than the work it records.
-``flush()`` waits for everything submitted so far; readers call it first.
+and syscall rows go through the write-behind thread (``writebehind.py``).
+
+The event loop never touches the database: the ``a*`` methods run on the store's
+own small thread pool, where a read first waits for the writer (``flush``), so it
+sees every change submitted before it. The plain methods are for code off the loop
+(start-up, tests).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -29,11 +34,18 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.sql import Select
+
+from aios.errors import Unavailable
+from aios.kernel.writebehind import WriteBehind
 
 __all__ = ["ProcessRow", "Store", "SyscallRow"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 TERMINAL_STATES = ("EXITED", "FAILED", "KILLED")
 
@@ -110,10 +122,41 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _processes_under(root: int) -> Select[tuple[int]]:
+    """The pids of ``root`` and all its descendants (one recursive query)."""
+    t = ProcessRow.__table__
+    sub = select(t.c.pid).where(t.c.pid == root).cte("sub", recursive=True)
+    child = t.alias("child")
+    sub = sub.union(select(child.c.pid).where(child.c.parent == sub.c.pid))
+    return select(sub.c.pid)
+
+
+def _reaching(starts: Sequence[int], ancestor: int) -> Select[tuple[int]]:
+    """Those of ``starts`` that are ``ancestor`` or descend from it: each start's
+    chain of parents, walked in one recursive query (UNION ends a cycle)."""
+    t = ProcessRow.__table__
+    up = (
+        select(t.c.pid.label("start"), t.c.pid, t.c.parent)
+        .where(t.c.pid.in_(list(starts)))
+        .cte("up", recursive=True)
+    )
+    p = t.alias("p")
+    up = up.union(select(up.c.start, p.c.pid, p.c.parent).where(p.c.pid == up.c.parent))
+    return select(up.c.start).where(up.c.pid == ancestor).distinct()
+
+
 class Store:
     """The kernel's database: created, passed in, closed."""
 
-    def __init__(self, url: str, *, flush_interval_s: float = 0.05) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        flush_interval_s: float = 0.05,
+        threads: int = 4,
+        max_backlog: int = 100_000,
+        retry_delays_s: Sequence[float] = (0.05, 0.25, 1.0),
+    ) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, future=True)
@@ -121,19 +164,62 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._interval = flush_interval_s
-        self._cond = threading.Condition()
-        self._proc_updates: dict[int, dict[str, Any]] = {}
-        self._syscall_rows: list[dict[str, Any]] = []
-        self._submitted = 0
-        self._written = 0
+        # Database work of the event loop runs here, never on the loop itself.
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="aios-db")
+        self.writer = WriteBehind(
+            self._write,
+            interval_s=flush_interval_s,
+            retry_delays_s=retry_delays_s,
+            max_backlog=max_backlog,
+        )
         self._closed = False
-        self._urgent = False
-        self._writer = threading.Thread(target=self._write_loop, name="aios-store", daemon=True)
-        self._writer.start()
 
     def session(self) -> Session:
         return self._sessions()
+
+    async def _off_loop(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+        if self._closed:
+            raise Unavailable("the database is closed")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kw))
+        except OperationalError as exc:  # locked past the busy timeout, disk full, ...
+            log.warning("store: %r", exc)
+            raise Unavailable("the database is busy; try again", retry_after_s=1) from None
+        except RuntimeError as exc:  # the pool shut down meanwhile
+            if not self._closed:
+                raise
+            raise Unavailable("the database is closed") from exc
+
+    # -- the write-behind, as the rest of the kernel sees it ------------------------
+
+    @property
+    def backlog(self) -> int:
+        return self.writer.backlog
+
+    @property
+    def overloaded(self) -> bool:
+        """More is waiting to be written than the bound: new work should be refused."""
+        return self.writer.overloaded
+
+    @property
+    def lost(self) -> int:
+        return self.writer.lost
+
+    def status(self) -> dict[str, Any]:
+        w = self.writer
+        return {
+            "backlog": w.backlog,
+            "max_backlog": w.max_backlog,
+            "overloaded": w.overloaded,
+            "lost_updates": w.lost_updates,
+            "lost_rows": w.lost_rows,
+            "retries": w.retries,
+        }
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait for the writer (never on the event loop); see ``WriteBehind.flush``."""
+        return self.writer.flush(timeout)
 
     # -- processes ---------------------------------------------------------
 
@@ -145,29 +231,54 @@ class Store:
             s.flush()
             return row.pid
 
+    async def ainsert_process(self, **fields: Any) -> int:
+        return await self._off_loop(self.insert_process, **fields)
+
     def update_process(self, pid: int, **fields: Any) -> None:
         """Queue an update; later updates to the same pid merge into it."""
-        with self._cond:
-            self._proc_updates.setdefault(pid, {}).update(fields)
-            self._submitted += 1
-            self._cond.notify()
+        self.writer.update(pid, fields)
 
     def get_process(self, pid: int) -> ProcessRow | None:
         self.flush()
         with self.session() as s:
             return s.get(ProcessRow, pid)
 
+    async def aget_process(self, pid: int) -> ProcessRow | None:
+        return await self._off_loop(self.get_process, pid)
+
     def list_processes(
-        self, *, states: Iterable[str] | None = None, parent: int | None = None, limit: int = 1000
+        self,
+        *,
+        states: Iterable[str] | None = None,
+        parent: int | None = None,
+        under: int | None = None,
+        limit: int = 1000,
     ) -> list[ProcessRow]:
+        """Newest first; ``under``: only that process and its descendants."""
         self.flush()
         q = select(ProcessRow).order_by(ProcessRow.pid.desc()).limit(limit)
         if states:
             q = q.where(ProcessRow.state.in_(list(states)))
         if parent is not None:
             q = q.where(ProcessRow.parent == parent)
+        if under is not None:
+            q = q.where(ProcessRow.pid.in_(_processes_under(under)))
         with self.session() as s:
             return list(s.scalars(q))
+
+    async def alist_processes(self, **kw: Any) -> list[ProcessRow]:
+        return await self._off_loop(self.list_processes, **kw)
+
+    def reaching(self, starts: Sequence[int], ancestor: int) -> set[int]:
+        """Those of ``starts`` that are ``ancestor`` or its descendants. Parents never
+        change and rows are inserted at spawn, so this needs no flush."""
+        if not starts:
+            return set()
+        with self.session() as s:
+            return set(s.scalars(_reaching(starts, ancestor)))
+
+    async def areaching(self, starts: Sequence[int], ancestor: int) -> set[int]:
+        return await self._off_loop(self.reaching, starts, ancestor)
 
     def fail_unfinished(self, reason: str) -> list[int]:
         """Mark every process a previous daemon left running as FAILED."""
@@ -188,11 +299,7 @@ class Store:
     def add_syscall(self, **fields: Any) -> None:
         """Queue one audit row. Rows are inserted by one executemany, which takes its
         columns from the first row: every row carries every column."""
-        row = {**_SYSCALL_DEFAULTS, **fields}
-        with self._cond:
-            self._syscall_rows.append(row)
-            self._submitted += 1
-            self._cond.notify()
+        self.writer.add({**_SYSCALL_DEFAULTS, **fields})
 
     def list_syscalls(
         self, *, pid: int | None = None, name: str | None = None, limit: int = 1000
@@ -206,34 +313,10 @@ class Store:
         with self.session() as s:
             return list(s.scalars(q))
 
-    # -- write-behind --------------------------------------------------------
+    async def alist_syscalls(self, **kw: Any) -> list[SyscallRow]:
+        return await self._off_loop(self.list_syscalls, **kw)
 
-    def flush(self, timeout: float = 10.0) -> None:
-        with self._cond:
-            target = self._submitted
-            self._urgent = True
-            self._cond.notify_all()
-            self._cond.wait_for(lambda: self._written >= target or self._closed, timeout)
-
-    def _write_loop(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._closed or self._submitted > self._written)
-                if self._closed and self._submitted == self._written:
-                    return
-                # Let a burst accumulate into one transaction, unless a reader waits.
-                self._cond.wait_for(lambda: self._urgent or self._closed, self._interval)
-                self._urgent = False
-                updates, self._proc_updates = self._proc_updates, {}
-                rows, self._syscall_rows = self._syscall_rows, []
-                target = self._submitted
-            try:
-                self._write(updates, rows)
-            except Exception:
-                log.exception("store: dropped %d updates and %d rows", len(updates), len(rows))
-            with self._cond:
-                self._written = target
-                self._cond.notify_all()
+    # -- writing (the writer's thread) ---------------------------------------
 
     def _write(self, updates: dict[int, dict[str, Any]], rows: list[dict[str, Any]]) -> None:
         if not updates and not rows:
@@ -246,9 +329,13 @@ class Store:
                 # let the backlog (and every full GC pass) grow.
                 s.connection().execute(insert(Base.metadata.tables["syscalls"]), rows)
 
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-        self._writer.join(timeout=30)
+    def close(self) -> bool:
+        """Write what is queued, stop the threads, dispose of the engine. False if
+        rows were lost (the log says which and why)."""
+        if self._closed:
+            return not self.writer.lost
+        self._closed = True
+        ok = self.writer.close()
+        self._pool.shutdown(wait=True, cancel_futures=True)
         self.engine.dispose()
+        return ok

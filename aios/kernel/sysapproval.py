@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,7 +20,8 @@ __all__ = ["ApprovalList", "ListApprovalsArgs", "RequestArgs", "RespondArgs"]
 
 
 class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinities are refused (a 400), never passed on to a timer
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ListApprovalsArgs(_Args):
@@ -51,19 +53,20 @@ class RequestArgs(_Args):
     timeout_s: float | None = Field(default=None, gt=0, le=7 * 86400)
 
 
-def _visible(k: Kernel, call: Call) -> set[int] | None:
+async def _visible(k: Kernel, call: Call) -> set[int] | None:
     """The pids whose approvals the caller may see: the admin all, a process its own
-    and its descendants'."""
+    and its descendants' (ended ones included: the queue keeps their decisions)."""
     caller = call.caller
     if caller.admin or (caller.caps is not None and caller.caps.proc_admin):
         return None
     assert caller.pid is not None
-    return {p.pid for p in k.procs.all_live() if k.procs.is_descendant(p.pid, caller.pid)}
+    asking = {a.pid for a in k.approvals.list(limit=sys.maxsize)}  # bounded by the queue
+    return await k.procs.descendants_among(asking, caller.pid)
 
 
 async def list_(k: Kernel, call: Call, args: ListApprovalsArgs) -> ApprovalList:
     """Approvals, newest first: pending ones and recent decisions."""
-    pids = _visible(k, call)
+    pids = await _visible(k, call)
     if args.pid is not None:
         pids = {args.pid} if pids is None or args.pid in pids else set()
     items = k.approvals.list(state=args.state, pids=pids, limit=args.limit)
@@ -73,8 +76,10 @@ async def list_(k: Kernel, call: Call, args: ListApprovalsArgs) -> ApprovalList:
 async def get(k: Kernel, call: Call, args: IdArgs) -> ApprovalInfo:
     """One approval."""
     item = k.approvals.get(args.id)
-    pids = _visible(k, call)
-    if pids is not None and item.pid not in pids:  # the same answer as a missing one
+    caller = call.caller
+    sees_all = caller.admin or (caller.caps is not None and caller.caps.proc_admin)
+    if not sees_all and not await k.procs.is_descendant(item.pid, caller.pid or 0):
+        # the same answer as a missing one
         raise NotFound(f"no approval {args.id}", approval=args.id)
     return item.info()
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aios.errors import PermissionDenied
+from aios.errors import Conflict, PermissionDenied
 from aios.kernel.caps import Capabilities
 from aios.kernel.process import ProcessInfo, ProcessState
 from aios.kernel.scheduler import Policy
@@ -32,7 +32,8 @@ __all__ = [
 
 
 class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinities are refused (a 400), never passed on to a timer
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class EmptyArgs(_Args):
@@ -88,7 +89,7 @@ class SyscallsResult(BaseModel):
 class SchedSetArgs(_Args):
     policy: Policy
     quantum_tokens: int | None = Field(default=None, ge=1, le=100_000)
-    aging_s: float | None = Field(default=None, gt=0)
+    aging_s: float | None = Field(default=None, gt=0, le=86_400)
 
 
 class SchedInfo(BaseModel):
@@ -101,14 +102,25 @@ class SchedInfo(BaseModel):
     held_pids: list[int]
 
 
-def _check_target(k: Kernel, call: Call, pid: int) -> None:
-    """A process may act on itself and its descendants, unless it has proc_admin."""
+def _sees_all(call: Call) -> bool:
     caller = call.caller
-    if caller.admin or (caller.caps is not None and caller.caps.proc_admin):
+    return caller.admin or (caller.caps is not None and caller.caps.proc_admin)
+
+
+async def _check_target(k: Kernel, call: Call, pid: int) -> None:
+    """A process may act on itself and its descendants, unless it has proc_admin."""
+    if _sees_all(call):
         return
+    caller = call.caller
     assert caller.pid is not None
-    if not k.procs.is_descendant(pid, caller.pid):
+    if not await k.procs.is_descendant(pid, caller.pid):
         raise PermissionDenied(f"process {caller.pid} may not act on process {pid}", pid=pid)
+
+
+async def _ended(k: Kernel, pid: int) -> None:
+    """Not in the table: NotFound, or the Conflict of an ended process."""
+    await k.procs.get(pid)
+    raise Conflict(f"process {pid} is not running", pid=pid)
 
 
 async def spawn(k: Kernel, call: Call, args: SpawnArgs) -> ProcessInfo:
@@ -127,49 +139,54 @@ async def spawn(k: Kernel, call: Call, args: SpawnArgs) -> ProcessInfo:
 async def list_(k: Kernel, call: Call, args: ListArgs) -> ListResult:
     """Processes, newest first."""
     states = [s.value for s in args.states] if args.states else None
-    procs = k.procs.list(states=states, parent=args.parent, limit=args.limit)
-    caller = call.caller
-    if not caller.admin and not (caller.caps and caller.caps.proc_admin):
-        assert caller.pid is not None
-        procs = [p for p in procs if k.procs.is_descendant(p.pid, caller.pid)]
+    # a process sees its own subtree: filtered in the query, so the limit counts
+    # only what it may see
+    under = None if _sees_all(call) else call.caller.pid
+    procs = await k.procs.list(states=states, parent=args.parent, under=under, limit=args.limit)
     return ListResult(processes=procs)
 
 
 async def get(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
     """One process."""
-    _check_target(k, call, args.pid)
-    return k.procs.get(args.pid)
+    await _check_target(k, call, args.pid)
+    return await k.procs.get(args.pid)
 
 
 async def wait(k: Kernel, call: Call, args: WaitArgs) -> WaitResult:
     """Wait for a process to end (or the timeout)."""
-    _check_target(k, call, args.pid)
+    await _check_target(k, call, args.pid)
     info = await k.wait(args.pid, args.timeout)
     return WaitResult(done=info.state.terminal, process=info)
 
 
 async def kill(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
     """Kill a process and cancel its syscalls."""
-    _check_target(k, call, args.pid)
+    await _check_target(k, call, args.pid)
+    if k.procs.live(args.pid) is None:
+        return await k.procs.get(args.pid)  # ended: its final info
     return k.kill(args.pid)
 
 
 async def suspend(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
     """Pause a process: its syscalls wait, its generation yields."""
-    _check_target(k, call, args.pid)
+    await _check_target(k, call, args.pid)
+    if k.procs.live(args.pid) is None:
+        await _ended(k, args.pid)
     return k.suspend(args.pid)
 
 
 async def resume(k: Kernel, call: Call, args: PidArgs) -> ProcessInfo:
     """Resume a suspended process."""
-    _check_target(k, call, args.pid)
+    await _check_target(k, call, args.pid)
+    if k.procs.live(args.pid) is None:
+        await _ended(k, args.pid)
     return k.resume(args.pid)
 
 
 async def syscalls(k: Kernel, call: Call, args: SyscallsArgs) -> SyscallsResult:
     """The accounting rows of a process's syscalls."""
-    _check_target(k, call, args.pid)
-    rows = k.store.list_syscalls(pid=args.pid, limit=args.limit)
+    await _check_target(k, call, args.pid)
+    rows = await k.store.alist_syscalls(pid=args.pid, limit=args.limit)
     cols = [c.name for c in rows[0].__table__.columns] if rows else []
     return SyscallsResult(syscalls=[{c: getattr(r, c) for c in cols} for r in rows])
 
@@ -192,11 +209,9 @@ class TokenResult(BaseModel):
 
 async def token(k: Kernel, call: Call, args: PidArgs) -> TokenResult:
     """A bearer token for a process, limited to its capabilities (replaces the last)."""
-    _check_target(k, call, args.pid)
+    await _check_target(k, call, args.pid)
     proc = k.procs.live(args.pid)
     if proc is None or proc.state.terminal:
-        from aios.errors import Conflict
-
         raise Conflict(f"process {args.pid} is not running", pid=args.pid)
     return TokenResult(pid=args.pid, token=k.tokens.issue(args.pid))
 

@@ -84,7 +84,7 @@ async def pending(k: Kernel, n: int = 1, timeout: float = 5) -> list[Any]:
 
 
 def children_of(k: Kernel, pid: int) -> list[int]:
-    return [p.pid for p in k.procs.list(limit=10_000) if p.parent == pid]
+    return [p.pid for p in k.procs.list_sync(limit=10_000) if p.parent == pid]
 
 
 def deep(n: int) -> list[Any]:

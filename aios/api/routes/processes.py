@@ -48,8 +48,9 @@ def router(api: Api, auth: Any) -> APIRouter:
             tok = await api.call(caller, "proc.token", {"pid": info.pid})
         except BaseException:
             # undo our own half-done work (not a kill on the caller's behalf)
-            with suppress(AiosError):
-                api.kernel.kill(info.pid)
+            if api.kernel.procs.live(info.pid) is not None:
+                with suppress(AiosError):
+                    api.kernel.kill(info.pid)
             raise
         return Spawned(process=info, token=tok.token)
 
@@ -84,7 +85,7 @@ def router(api: Api, auth: Any) -> APIRouter:
     @r.get("/{pid}/wait", response_model=WaitResult)
     async def wait(
         pid: Pid,
-        timeout: float | None = Query(default=None, ge=0, le=86_400),
+        timeout: float | None = Query(default=None, ge=0, le=86_400, allow_inf_nan=False),
         caller: Caller = Depends(auth),
     ) -> Any:
         return await api.call(caller, "proc.wait", {"pid": pid, "timeout": timeout})
