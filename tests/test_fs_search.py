@@ -113,7 +113,8 @@ async def test_reindexing_unchanged_files_is_skipped(k: Kernel) -> None:
     after = k.fs.indexer.snapshot()
     assert after["indexed"] == status["indexed"]
     assert after["skipped_unchanged"] - status["skipped_unchanged"] == len(ids)
-    assert (await S(k, "fs.index_status")).vectors == after["chunks"]
+    st = await S(k, "fs.index_status")
+    assert st.vectors == st.chunks == st.keyword_rows == after["chunks_indexed"]
 
 
 async def test_an_outside_edit_becomes_a_searchable_version(k: Kernel) -> None:

@@ -19,7 +19,9 @@ def sha256(data: bytes) -> str:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _fsync_dir(path.parent.parent)  # the new folder's own name must survive a crash
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".aios-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -30,9 +32,13 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    _fsync_dir(path.parent)  # the rename itself must survive a crash
+
+
+def _fsync_dir(path: Path) -> None:
+    dir_fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        os.fsync(dir_fd)  # the rename itself must survive a crash
+        os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
 

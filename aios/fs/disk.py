@@ -13,17 +13,23 @@ LSFS path only.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import secrets
 import shutil
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Any
 
 from aios.errors import PermissionDenied, TooLarge
 from aios.fs.paths import Paths, disk_error
 
-__all__ = ["Disk"]
+__all__ = ["TRASH_PREFIX", "Disk"]
+
+log = logging.getLogger(__name__)
+
+TRASH_PREFIX = ".aios-trash-"  # hidden: reconcile and the monitor never adopt it
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -47,8 +53,11 @@ class Disk:
             for part in parts:
                 if create:
                     # an existing name is checked by the open: ENOTDIR, or ELOOP for a link
-                    with suppress(FileExistsError):
+                    try:
                         os.mkdir(part, 0o755, dir_fd=fd)
+                        os.fsync(fd)  # a new folder's name must survive a crash too
+                    except FileExistsError:
+                        pass
                 try:
                     nfd = os.open(part, _DIR, dir_fd=fd)
                 except NotADirectoryError:
@@ -131,22 +140,59 @@ class Disk:
         with self._errors(rel):
             os.close(self._open_dir(rel.split("/") if rel else [], create=True))
 
-    def remove(self, rel: str) -> None:
-        """Remove a file or a folder tree; a symlink is removed, never followed."""
+    def detach(self, rel: str) -> str | None:
+        """Take a file or folder tree out of the mount with one rename, to a hidden name
+        beside it; that name (to ``purge`` or ``restore``), or None if ``rel`` is absent.
+        A symlink is moved, never followed."""
         with self._errors(rel):
             try:
                 with self._parent(rel) as (dfd, name):
-                    st = _lstat_at(dfd, name)
-                    if st is None:
-                        return
-                    if stat.S_ISDIR(st.st_mode):
-                        # fd-based, does not follow links; as before, a partly removed tree
-                        # is not an error (the database already says it is gone)
-                        shutil.rmtree(name, ignore_errors=True, dir_fd=dfd)
-                    else:
-                        os.unlink(name, dir_fd=dfd)
+                    if _lstat_at(dfd, name) is None:
+                        return None
+                    trash = f"{TRASH_PREFIX}{secrets.token_hex(8)}"
+                    os.rename(name, trash, src_dir_fd=dfd, dst_dir_fd=dfd)
+                    os.fsync(dfd)
             except (FileNotFoundError, NotADirectoryError):
-                return  # already gone on disk
+                return None  # already gone on disk
+        parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        return f"{parent}/{trash}" if parent else trash
+
+    def restore(self, trash: str, rel: str) -> None:
+        """Undo ``detach`` (its commit failed)."""
+        try:
+            self.rename(trash, rel)
+        except Exception:
+            log.exception("lsfs: cannot put %s back after a failed delete", rel)
+
+    def purge(self, trash: str) -> bool:
+        """Remove a detached tree; what cannot be removed stays hidden (logged), to be
+        tried again at the next start. True if it is all gone."""
+        failed: list[str] = []
+
+        def note(_fn: object, path: str, info: tuple[Any, ...]) -> None:
+            failed.append(f"{path}: {info[1]}")
+
+        try:
+            with self._parent(trash) as (dfd, name):
+                st = _lstat_at(dfd, name)
+                if st is None:
+                    return True
+                if stat.S_ISDIR(st.st_mode):
+                    # fd-based: never follows a link out of the tree
+                    shutil.rmtree(name, dir_fd=dfd, onerror=note)
+                else:
+                    os.unlink(name, dir_fd=dfd)
+        except OSError as exc:
+            failed.append(str(exc))
+        if failed:
+            log.warning(
+                "lsfs: %d entries of deleted %s could not be removed yet (hidden; retried "
+                "at start): %s",
+                len(failed),
+                trash,
+                failed[:3],
+            )
+        return not failed
 
     def rename(self, src: str, dst: str) -> None:
         with (

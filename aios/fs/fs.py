@@ -31,30 +31,14 @@ from aios.fs.embed import Embedder
 from aios.fs.extract import guess_mime
 from aios.fs.index import Indexer
 from aios.fs.models import ChunkRow, FileRow, VersionRow, create_tables
+from aios.fs.models import file_info as info
 from aios.fs.paths import Paths, parent_of
 from aios.fs.vectors import VectorIndex
+from aios.fs.writes import Writes
 
 __all__ = ["LSFS"]
 
 log = logging.getLogger(__name__)
-
-
-def info(row: Any) -> dict[str, Any]:
-    """A file's metadata from its row (an ORM FileRow or a Core row of fs_files)."""
-    return {
-        "path": row.path,
-        "kind": row.kind,
-        "size": row.size,
-        "version": row.version,
-        "sha256": row.sha256,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "locked": row.locked,
-        "mime": row.mime,
-        "index_state": row.index_state,
-        "indexed": row.index_state == "indexed" and row.indexed_sha == row.sha256,
-        "index_note": row.index_note,
-    }
 
 
 class LSFS:
@@ -70,13 +54,14 @@ class LSFS:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         # A local SQLite read takes microseconds: callers on the event loop run light
         # reads in place, as a thread hand-off costs more than the read itself.
-        self.inline_reads = engine.dialect.name == "sqlite"
+        self.inline_reads = False
         files = FileRow.__table__
         self._stat_query = select(files).where(
             files.c.path == bindparam("path"), files.c.deleted.is_(False)
         )
         self.embedder = embedder or Embedder(cfg.embedding_path)
         self.vectors = VectorIndex(cfg.chroma, data_dir / "chroma")
+        self.writes = Writes()  # acknowledged writes not yet indexed, by author
         self.indexer = Indexer(
             self.sessions,
             self.blobs,
@@ -84,6 +69,9 @@ class LSFS:
             self.vectors,
             chunk_tokens=cfg.chunk_tokens,
             overlap=cfg.chunk_overlap,
+            writes=self.writes,
+            attempts=cfg.index_attempts,
+            backoff_s=cfg.index_backoff_s,
         )
         self.lock = threading.RLock()
         self._warmer: threading.Thread | None = None
@@ -237,6 +225,7 @@ class LSFS:
             )
             out = info(row)
             fid = row.id
+        self.writes.add(author, fid)  # before queueing: the indexer must see its number
         self.indexer.enqueue(fid)
         return out
 
@@ -329,25 +318,41 @@ class LSFS:
         rel = self.paths.norm(path)
         if not rel:
             raise BadRequest("cannot delete the mount root")
-        with self.lock, self.tx() as s:
-            row = self.require(s, rel)
-            rows = [row]
-            if row.kind == "dir":
-                children = self._children(s, rel)
-                if children and not recursive:
-                    raise Conflict(f"{rel!r} is not empty (use recursive)", path=rel)
-                rows += children
-            locked = [r.path for r in rows if r.locked]
-            if locked:
-                raise Conflict(f"locked files: {locked}", paths=locked)
-            for r in rows:
-                r.deleted, r.updated_at = True, time.time()
-            self.disk.remove(rel)
-            ids = [r.id for r in rows if r.kind == "file"]
-            paths = [r.path for r in rows]
+        trash: str | None = None
+        with self.lock:
+            try:
+                with self.tx() as s:
+                    rows = self._doomed(s, rel, recursive)
+                    for r in rows:
+                        r.deleted, r.updated_at = True, time.time()
+                    ids = [r.id for r in rows if r.kind == "file"]
+                    paths = [r.path for r in rows]
+                    # One rename takes the whole tree out of the mount before the commit:
+                    # all or nothing on disk too; a removal that fails afterwards leaves
+                    # only a hidden folder, which reconcile purges and never adopts.
+                    trash = self.disk.detach(rel)
+            except BaseException:
+                if trash is not None:  # the commit failed: the files are still live
+                    self.disk.restore(trash, rel)
+                raise
+        if trash is not None:
+            self.disk.purge(trash)
         self.indexer.enqueue(*ids)  # drops their chunks and vectors
         log.info("lsfs: %s deleted %s", author, paths)
         return paths
+
+    def _doomed(self, s: Session, rel: str, recursive: bool) -> list[FileRow]:
+        row = self.require(s, rel)
+        rows = [row]
+        if row.kind == "dir":
+            children = self._children(s, rel)
+            if children and not recursive:
+                raise Conflict(f"{rel!r} is not empty (use recursive)", path=rel)
+            rows += children
+        locked = [r.path for r in rows if r.locked]
+        if locked:
+            raise Conflict(f"locked files: {locked}", paths=locked)
+        return rows
 
     def mv(self, src: str, dst: str, *, author: str) -> dict[str, Any]:
         a, b = self.paths.norm(src), self.paths.norm(dst)

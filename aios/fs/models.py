@@ -6,6 +6,8 @@ brought back in line with it at start (see reconcile.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Float,
@@ -19,7 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["ChunkRow", "FileRow", "FsBase", "LinkRow", "VersionRow", "create_tables"]
+__all__ = [
+    "ChunkRow",
+    "FileRow",
+    "FsBase",
+    "LinkRow",
+    "VersionRow",
+    "create_tables",
+    "file_info",
+]
 
 
 class FsBase(DeclarativeBase):
@@ -55,6 +65,24 @@ class FileRow(FsBase):
     index_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     mime: Mapped[str | None] = mapped_column(String(100), nullable=True)
     disk_mtime_ns: Mapped[int] = mapped_column(Integer, default=0)  # as last synced
+
+
+def file_info(row: Any) -> dict[str, Any]:
+    """A file's metadata from its row (an ORM FileRow or a Core row of fs_files)."""
+    return {
+        "path": row.path,
+        "kind": row.kind,
+        "size": row.size,
+        "version": row.version,
+        "sha256": row.sha256,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "locked": row.locked,
+        "mime": row.mime,
+        "index_state": row.index_state,
+        "indexed": row.index_state == "indexed" and row.indexed_sha == row.sha256,
+        "index_note": row.index_note,
+    }
 
 
 class VersionRow(FsBase):

@@ -2,10 +2,11 @@
 
 ``reconcile`` runs at start: files changed on disk while the daemon was down
 become new versions, new files are adopted, files the database has but the disk
-lost are restored from their blobs, and the vector index loses vectors no chunk
-row points at and gains what is missing. ``sync_external`` does the same for the
-paths the monitor saw change while running; a file moved outside aios keeps its
-history (matched by content).
+lost are restored from their blobs, and the index's stores are brought in line
+(consistency.py). What the database says is deleted is never adopted again: the
+hidden trash of a delete is purged, and a file left where a deleted one was, with
+that file's size and mtime, is a leftover of the delete, not a new file. The
+monitor applies the same rules to what changes while running (monitor.py).
 
 What is on disk is untrusted. Symlinks (and anything under a symlinked folder)
 are never adopted, and rows that lie under one (an older version followed links)
@@ -28,13 +29,15 @@ from sqlalchemy import select, update
 
 from aios.errors import AiosError
 from aios.fs.blobs import sha256
-from aios.fs.models import ChunkRow, FileRow, VersionRow
+from aios.fs.consistency import repair_index
+from aios.fs.disk import TRASH_PREFIX
+from aios.fs.models import FileRow, VersionRow
 from aios.fs.paths import prefixes
 
 if TYPE_CHECKING:
     from aios.fs.fs import LSFS
 
-__all__ = ["is_ignored", "reconcile", "sync_external"]
+__all__ = ["EXTERNAL", "is_ignored", "reconcile"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,7 @@ class _Scan:
     dirs: set[str] = field(default_factory=set)
     links: set[str] = field(default_factory=set)  # symlinks: never followed
     odd: dict[str, str] = field(default_factory=dict)  # not adoptable, and why
+    trash: set[str] = field(default_factory=set)  # what deletes left to purge
 
 
 def _walk(root: Path) -> _Scan:
@@ -70,6 +74,11 @@ def _walk(root: Path) -> _Scan:
         for d in dirnames:
             rel = f"{base}/{d}" if base else d
             if d.startswith("."):
+                if d.startswith(TRASH_PREFIX):
+                    out.trash.add(rel)
+                continue
+            if not _utf8(rel):  # it could not even be looked up in the database
+                out.odd[rel] = "has a name that is not UTF-8"
                 continue
             if os.path.islink(os.path.join(dirpath, d)):
                 out.links.add(rel)  # os.walk does not descend into it either
@@ -79,7 +88,12 @@ def _walk(root: Path) -> _Scan:
         dirnames[:] = keep
         for f in filenames:
             rel = f"{base}/{f}" if base else f
+            if f.startswith(TRASH_PREFIX) or (f.startswith(".aios-") and f.endswith(".tmp")):
+                out.trash.add(rel)  # a delete's leftovers, or a write a crash cut short
             if is_ignored(rel):
+                continue
+            if not _utf8(rel):
+                out.odd[rel] = "has a name that is not UTF-8"
                 continue
             try:
                 st = os.lstat(os.path.join(dirpath, f))
@@ -94,6 +108,14 @@ def _walk(root: Path) -> _Scan:
             else:
                 out.files[rel] = st
     return out
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")  # os.walk hands undecodable bytes over as surrogates
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _under(path: str, links: set[str]) -> str | None:
@@ -111,14 +133,16 @@ def reconcile(fs: LSFS) -> dict[str, Any]:
         "restored": 0,
         "folders": 0,
         "unlinked": 0,
-        "orphan_vectors": 0,
-        "requeued": 0,
+        "leftovers": 0,
     }
     scan = _walk(fs.paths.root)
+    for rel in sorted(scan.trash):
+        fs.disk.purge(rel)
     for rel in sorted(scan.links):
         log.warning("lsfs: %s is a symlink; LSFS does not follow symlinks (not adopted)", rel)
     for rel, why in sorted(scan.odd.items()):
-        log.warning("lsfs: %s %s; not adopted", rel, why)
+        shown = rel.encode("utf-8", "backslashreplace").decode()  # no surrogates in logs
+        log.warning("lsfs: %s %s; not adopted", shown, why)
     with fs.lock:
         with fs.sessions() as s:
             live = {r.path: r for r in s.scalars(select(FileRow).where(FileRow.deleted.is_(False)))}
@@ -126,6 +150,7 @@ def reconcile(fs: LSFS) -> dict[str, Any]:
         report["unlinked"] = _drop(fs, linked, "lie under a symlink on disk")
         for r in linked:
             live.pop(r.path)
+        report["leftovers"] = _purge_leftovers(fs, scan, live)
         for rel in sorted(scan.dirs - {p for p, r in live.items() if r.kind == "dir"}):
             if rel not in live and _try(fs.mkdir, rel, author=EXTERNAL):
                 report["folders"] += 1
@@ -158,8 +183,49 @@ def reconcile(fs: LSFS) -> dict[str, Any]:
                 log.warning(
                     "lsfs: %s was missing or replaced on disk; restored v%d", rel, row.version
                 )
-    report.update(_reconcile_vectors(fs))
+    report.update(repair_index(fs))
     return report
+
+
+def _purge_leftovers(fs: LSFS, scan: _Scan, live: dict[str, FileRow]) -> int:
+    """Remove what deletes left behind (an older aios ignored failed removals), so
+    it is not adopted as new: a file exactly as aios last wrote it (size and mtime)
+    at a path whose file was deleted, and folders deleted that hold nothing else."""
+    unknown = [p for p in scan.files if p not in live]
+    unknown_dirs = [p for p in scan.dirs if p not in live]
+    dead: dict[str, FileRow] = {}
+    with fs.sessions() as s:
+        for i in range(0, len(unknown) + len(unknown_dirs), 500):
+            batch = (unknown + unknown_dirs)[i : i + 500]
+            q = select(FileRow).where(FileRow.deleted.is_(True), FileRow.path.in_(batch))
+            for row in s.scalars(q.order_by(FileRow.updated_at)):
+                dead[row.path] = row  # the latest deleted row at each path
+    n = 0
+    for rel in sorted(unknown):
+        r, st = dead.get(rel), scan.files[rel]
+        if (
+            r is not None
+            and r.kind == "file"
+            and r.size == st.st_size
+            and r.disk_mtime_ns == st.st_mtime_ns
+            and _try(_remove, rel, fs)
+        ):
+            del scan.files[rel]
+            n += 1
+            log.warning("lsfs: %s was deleted but left on disk; removed, not adopted", rel)
+    for rel in sorted(unknown_dirs, key=lambda p: -p.count("/")):  # deepest first
+        r = dead.get(rel)
+        holds = any(p.startswith(rel + "/") for p in [*scan.files, *scan.dirs, *scan.odd])
+        if r is not None and r.kind == "dir" and not holds and _try(_remove, rel, fs):
+            scan.dirs.discard(rel)
+            n += 1
+    return n
+
+
+def _remove(rel: str, fs: LSFS) -> None:
+    trash = fs.disk.detach(rel)
+    if trash is not None:
+        fs.disk.purge(trash)
 
 
 def _try(fn: Any, rel: str, *args: Any, **kw: Any) -> bool:
@@ -198,13 +264,20 @@ def _drop(fs: LSFS, rows: list[FileRow], why: str) -> int:
     return len(rows)
 
 
-def _adopt(fs: LSFS, rel: str, row: FileRow | None, warned: set[str]) -> bool:
-    """Record the disk content of ``rel`` if it differs from the database."""
+def _adopt(
+    fs: LSFS,
+    rel: str,
+    row: FileRow | None,
+    warned: set[str],
+    read: tuple[bytes, os.stat_result] | None = None,
+) -> bool:
+    """Record the disk content of ``rel`` (``read``: already read) if it differs from
+    the database."""
     if row is not None and row.kind == "dir":
         _warn_once(warned, rel, "lsfs: %s is a folder in the database but not on disk", rel)
         return False
     try:
-        data, st = fs.disk.read(rel, fs.cfg.max_file_bytes)
+        data, st = read or fs.disk.read(rel, fs.cfg.max_file_bytes)
     except AiosError as exc:
         _warn_once(warned, rel, "lsfs: %s not adopted: %s", rel, exc.message)
         return False
@@ -224,131 +297,4 @@ def _adopt(fs: LSFS, rel: str, row: FileRow | None, warned: set[str]) -> bool:
     except AiosError as exc:
         log.warning("lsfs: cannot record %s: %s", rel, exc.message)
         return False
-    return True
-
-
-def _reconcile_vectors(fs: LSFS) -> dict[str, int]:
-    with fs.sessions() as s:
-        rows = s.execute(select(ChunkRow.vector_id, ChunkRow.file_id)).all()
-        pending = list(
-            s.scalars(
-                select(FileRow.id).where(
-                    FileRow.deleted.is_(False),
-                    FileRow.kind == "file",
-                    (FileRow.index_state == "pending")
-                    | (FileRow.indexed_sha.is_(None))
-                    | (FileRow.indexed_sha != FileRow.sha256),
-                )
-            )
-        )
-        dead = list(
-            s.scalars(
-                select(ChunkRow.file_id)
-                .join(FileRow, FileRow.id == ChunkRow.file_id)
-                .where(FileRow.deleted.is_(True))
-                .distinct()
-            )
-        )
-    in_sql = {r[0]: r[1] for r in rows}
-    in_chroma = fs.vectors.all_ids()
-    orphans = in_chroma - in_sql.keys()
-    fs.vectors.delete(orphans)
-    missing_files = {in_sql[v] for v in in_sql.keys() - in_chroma}
-    if missing_files:
-        with fs.tx() as s:
-            s.execute(
-                update(FileRow)
-                .where(FileRow.id.in_(missing_files))
-                .values(index_state="pending", indexed_sha=None)
-            )
-    todo = set(pending) | missing_files | set(dead)
-    fs.indexer.enqueue(*sorted(todo))
-    return {"orphan_vectors": len(orphans), "requeued": len(todo)}
-
-
-def sync_external(
-    fs: LSFS, changed: set[str], deleted: set[str], warned: set[str] | None = None
-) -> dict[str, int]:
-    """Apply edits made outside aios: ``changed`` exist on disk, ``deleted`` do not.
-    ``warned``: paths already warned about (the monitor keeps it across batches)."""
-    out = {"versions": 0, "moved": 0, "deleted": 0, "folders": 0, "unlinked": 0}
-    warned = set() if warned is None else warned
-    changed = {p for p in changed if not is_ignored(p)}
-    deleted = {p for p in deleted if not is_ignored(p)}
-    links: set[str] = set()
-    for rel in changed | deleted:  # one lstat per component, for the touched paths only
-        if (link := fs.paths.link_in(rel)) is not None:
-            links.add(link)
-            _warn_once(warned, link, "lsfs: %s is a symlink; LSFS does not follow symlinks", link)
-    changed = {p for p in changed if not _under(p, links)}
-    deleted = {p for p in deleted if not _under(p, links)}
-    with fs.lock:
-        with fs.sessions() as s:
-            gone = {p: r for p in deleted if (r := fs.live(s, p)) is not None}
-            known = {p: fs.live(s, p) for p in changed}
-            linked = [r for link in sorted(links) for r in _rows_under(fs, s, link)]
-        out["unlinked"] = _drop(fs, linked, "lie under a symlink on disk")
-        by_sha = {r.sha256: p for p, r in gone.items() if r.kind == "file" and r.sha256}
-        for rel in sorted(changed):
-            try:
-                st = fs.disk.lstat(rel)
-            except AiosError:
-                continue
-            if st is None:
-                continue
-            if stat.S_ISDIR(st.st_mode):
-                if known[rel] is None and _try(fs.mkdir, rel, author=EXTERNAL):
-                    out["folders"] += 1
-                continue
-            row = known[rel]
-            if row is None and stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
-                # new here: moved from a path that just disappeared?
-                try:
-                    digest = sha256(fs.disk.read(rel, fs.cfg.max_file_bytes)[0])
-                except AiosError:
-                    digest = ""
-                src = by_sha.pop(digest, None)
-                if src is not None and _adopt_move(fs, src, rel):
-                    gone.pop(src, None)
-                    out["moved"] += 1
-                    continue
-            if _adopt(fs, rel, row, warned):
-                out["versions"] += 1
-        for rel in sorted(gone):
-            try:
-                present = fs.disk.lstat(rel) is not None
-            except AiosError:
-                present = True  # cannot tell: keep it
-            if not present:
-                try:
-                    fs.delete(rel, author=EXTERNAL, recursive=True)
-                    out["deleted"] += 1
-                except AiosError as exc:
-                    log.warning("lsfs: %s vanished on disk but stays: %s", rel, exc.message)
-    return out
-
-
-def _rows_under(fs: LSFS, s: Any, path: str) -> list[FileRow]:
-    row = fs.live(s, path)
-    return ([row] if row is not None else []) + fs._children(s, path)
-
-
-def _adopt_move(fs: LSFS, src: str, dst: str) -> bool:
-    """The file at ``src`` was moved to ``dst`` outside aios: move its record."""
-    try:
-        st = fs.disk.lstat(dst)
-    except AiosError:
-        return False
-    if st is None:
-        return False
-    with fs.tx() as s:
-        row = fs.live(s, src)
-        if row is None or fs.live(s, dst) is not None:
-            return False
-        fs._parents(s, dst, EXTERNAL)
-        row.path, row.updated_at = dst, time.time()
-        row.disk_mtime_ns = st.st_mtime_ns
-        fid = row.id
-    fs._move_vectors(fid, dst)
-    log.info("lsfs: %s moved to %s outside aios; history kept", src, dst)
     return True

@@ -1,39 +1,69 @@
 """File syscalls: ``fs.*`` over LSFS, each checked against the caller's readable
-and writable path prefixes. Blocking disk and database work runs in threads."""
+and writable path prefixes. Blocking disk and database work runs in threads, and
+so does anything that grows with a file's size (encoding, decoding, base64):
+a 25 MB file must not hold the event loop."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import binascii
 import logging
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aios.errors import AiosError, BadRequest, NotFound, PermissionDenied, Unavailable
-from aios.fs import compose, versions
+from aios.fs import codec, compose, versions
 
 if TYPE_CHECKING:
     from aios.fs.fs import LSFS
     from aios.kernel.kernel import Kernel
     from aios.kernel.syscalls import Call
 
-__all__ = ["FileInfo", "PathArgs", "ReadResult", "WriteArgs", "run_io"]
+__all__ = ["FileInfo", "FsArgs", "PathArgs", "ReadResult", "WriteArgs", "run_io"]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
-class _Args(BaseModel):
+
+def _utf8(value: str) -> bool:
+    if value.isascii():  # the common case, without a copy
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class FsArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_surrogates(cls, data: Any) -> Any:
+        # A lone surrogate ("\ud800", sent as a JSON escape) is no text: it cannot be
+        # stored, indexed or even logged as UTF-8. One clear answer, before pydantic's
+        # own error (whose JSON form cannot hold the input either). A file's content
+        # (up to 25 MB) is checked when it is encoded, in a thread: not here, on the loop.
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if name != "content" and isinstance(value, str) and not _utf8(value):
+                    raise BadRequest(
+                        f"{name} is not valid UTF-8 text (it holds a lone surrogate)",
+                        field=str(name)[:100] if _utf8(str(name)) else "?",
+                    )
+        return data
 
-class PathArgs(_Args):
+
+class PathArgs(FsArgs):
     path: str = Field(max_length=1024)
 
 
-class WriteArgs(_Args):
+class WriteArgs(FsArgs):
     path: str = Field(max_length=1024)
     content: str | None = Field(default=None, description="text (UTF-8)")
     content_b64: str | None = Field(default=None, description="bytes, base64-encoded")
@@ -46,46 +76,51 @@ class WriteArgs(_Args):
 
     def data(self) -> bytes:
         if self.content is not None:
-            return self.content.encode("utf-8")
+            try:
+                return codec.utf8_encode(self.content)
+            except UnicodeEncodeError:
+                raise BadRequest(
+                    "content is not valid UTF-8 text (it holds a lone surrogate)"
+                ) from None
         try:
-            return base64.b64decode(self.content_b64 or "", validate=True)
+            return codec.b64decode(self.content_b64 or "")
         except (binascii.Error, ValueError):
             raise BadRequest("content_b64 is not valid base64") from None
 
 
-class ReadArgs(_Args):
+class ReadArgs(FsArgs):
     path: str = Field(max_length=1024)
     version: int | None = Field(default=None, ge=1, le=2**31)
 
 
-class DeleteArgs(_Args):
+class DeleteArgs(FsArgs):
     path: str = Field(max_length=1024)
     recursive: bool = False
 
 
-class LsArgs(_Args):
+class LsArgs(FsArgs):
     path: str = Field(default="", max_length=1024)
     recursive: bool = False
 
 
-class MvArgs(_Args):
+class MvArgs(FsArgs):
     src: str = Field(max_length=1024)
     dst: str = Field(max_length=1024)
 
 
-class RollbackArgs(_Args):
+class RollbackArgs(FsArgs):
     path: str = Field(max_length=1024)
     n: int | None = Field(default=None, ge=1, le=2**31, description="versions back")
     at: float | None = Field(default=None, description="a UNIX time: the version current then")
 
 
-class DiffArgs(_Args):
+class DiffArgs(FsArgs):
     path: str = Field(max_length=1024)
     from_version: int | None = Field(default=None, ge=1, le=2**31)
     to_version: int | None = Field(default=None, ge=1, le=2**31)
 
 
-class JoinArgs(_Args):
+class JoinArgs(FsArgs):
     a: str = Field(max_length=1024)
     b: str = Field(max_length=1024)
     dst: str = Field(max_length=1024)
@@ -188,7 +223,7 @@ def readable_scopes(call: Call, prefix: str) -> list[str] | None:
     return [a for a in allowed if a.startswith(prefix + "/")]
 
 
-async def run_io(fn: Any, *args: Any, **kw: Any) -> Any:
+async def run_io(fn: Callable[..., T], *args: Any, **kw: Any) -> T:
     """Run blocking LSFS work in a thread. LSFS turns disk errors into AiosErrors
     that name LSFS paths; anything else from the OS is answered without its paths."""
     try:
@@ -201,38 +236,45 @@ async def run_io(fn: Any, *args: Any, **kw: Any) -> Any:
 
 def _read_result(data: bytes, meta: dict[str, Any]) -> ReadResult:
     try:
-        return ReadResult(info=FileInfo(**meta), text=data.decode("utf-8"))
+        return ReadResult(info=FileInfo(**meta), text=codec.utf8_decode(data))
     except UnicodeDecodeError:
-        return ReadResult(info=FileInfo(**meta), content_b64=base64.b64encode(data).decode())
+        return ReadResult(info=FileInfo(**meta), content_b64=codec.b64encode(data))
+
+
+def _write(fs: LSFS, rel: str, args: WriteArgs, author: str, **kw: Any) -> FileInfo:
+    return FileInfo(**fs.write(rel, args.data(), author=author, **kw))  # decoded here
+
+
+def _append(fs: LSFS, rel: str, args: WriteArgs, author: str) -> FileInfo:
+    return FileInfo(**fs.append(rel, args.data(), author=author))
+
+
+def _read(fs: LSFS, rel: str, version: int | None) -> ReadResult:
+    return _read_result(*fs.read(rel, version))
 
 
 async def create(k: Kernel, call: Call, args: WriteArgs) -> FileInfo:
     """Create a new file (fails if it exists)."""
     rel = check(k, call, args.path, write=True)
-    return FileInfo(
-        **await run_io(
-            lsfs(k).write, rel, args.data(), author=call.caller.label, op="create", exclusive=True
-        )
-    )
+    return await run_io(_write, lsfs(k), rel, args, call.caller.label, op="create", exclusive=True)
 
 
 async def write(k: Kernel, call: Call, args: WriteArgs) -> FileInfo:
     """Write a file (creating it if needed): a new version if the content changed."""
     rel = check(k, call, args.path, write=True)
-    return FileInfo(**await run_io(lsfs(k).write, rel, args.data(), author=call.caller.label))
+    return await run_io(_write, lsfs(k), rel, args, call.caller.label)
 
 
 async def append(k: Kernel, call: Call, args: WriteArgs) -> FileInfo:
     """Append to a file (creating it if needed)."""
     rel = check(k, call, args.path, write=True)
-    return FileInfo(**await run_io(lsfs(k).append, rel, args.data(), author=call.caller.label))
+    return await run_io(_append, lsfs(k), rel, args, call.caller.label)
 
 
 async def read(k: Kernel, call: Call, args: ReadArgs) -> ReadResult:
     """Read a file, or one of its versions."""
     rel = check(k, call, args.path, write=False)
-    data, meta = await run_io(lsfs(k).read, rel, args.version)
-    return _read_result(data, meta)
+    return await run_io(_read, lsfs(k), rel, args.version)
 
 
 async def delete(k: Kernel, call: Call, args: DeleteArgs) -> PathsResult:
@@ -254,18 +296,20 @@ async def ls(k: Kernel, call: Call, args: LsArgs) -> ListResult:
     its folders, only the folders on the way to them."""
     rel = lsfs(k).paths.norm(args.path)
     if may(call, rel, write=False):
-        entries = await run_io(lsfs(k).ls, rel, args.recursive)
-    elif on_the_way(call, rel):
+        return await run_io(_ls, lsfs(k), call, rel, args.recursive)
+    if on_the_way(call, rel):
         try:  # missing, or a file: the same empty answer, so neither is an oracle
-            entries = await run_io(lsfs(k).ls, rel, args.recursive)
+            return await run_io(_ls, lsfs(k), call, rel, args.recursive)
         except (NotFound, BadRequest):
-            entries = []
-    else:
-        raise denied(call, rel, write=False)
-    return ListResult(
+            return ListResult(entries=[])
+    raise denied(call, rel, write=False)
+
+
+def _ls(fs: LSFS, call: Call, rel: str, recursive: bool) -> ListResult:
+    return ListResult(  # a recursive listing can be long: built off the loop too
         entries=[
             FileInfo(**e)
-            for e in entries
+            for e in fs.ls(rel, recursive)
             if may(call, e["path"], write=False)
             or (e["kind"] == "dir" and on_the_way(call, e["path"]))
         ]

@@ -26,7 +26,7 @@ from aios.config import Config
 from aios.errors import AiosError, BadRequest, Conflict, NotFound, PermissionDenied
 from aios.fs.embed import Embedder
 from aios.fs.models import FileRow, VersionRow
-from aios.kernel import Caller, Capabilities, Kernel
+from aios.kernel import ADMIN, Caller, Capabilities, Kernel
 from tests.conftest import make_config
 from tests.fakes import FakeCore
 from tests.fs_helpers import S, idle
@@ -249,6 +249,48 @@ async def test_overlong_and_deep_paths_are_bad_requests(k: Kernel) -> None:
             args = {"path": p, "content": "x"} if name == "fs.write" else {"path": p}
             await refused(k, caller, name, args, BadRequest)
     assert sorted(os.listdir(root(k) / "public")) == ["readme.txt"]
+
+
+async def test_lone_surrogates_are_bad_requests_in_every_string_field(k: Kernel) -> None:
+    await seed(k)
+    caller = await process(k)
+    s = "\ud800"
+    calls = [
+        *path_calls(f"public/a{s}b"),
+        ("fs.write", {"path": "public/s.txt", "content": f"text {s} text"}),
+        ("fs.create", {"path": "public/s.txt", "content": s}),
+        ("fs.append", {"path": "public/readme.txt", "content": s}),
+        ("fs.write", {"path": "public/s.txt", "content_b64": s}),
+        ("fs.retrieve", {"query": f"kestrel {s}"}),
+        ("fs.retrieve", {"query": s, "mode": "keyword"}),
+        ("fs.group_by", {"query": s, "folder": "public/g"}),
+        ("fs.join", {"a": "public/readme.txt", "b": "public/readme.txt", "dst": "public/j"}),
+    ]
+    calls[-1][1]["separator"] = s
+    for who in (caller, ADMIN):
+        for name, args in calls:
+            await refused(k, who, name, args, BadRequest)
+    assert sorted(os.listdir(root(k) / "public")) == ["readme.txt"]
+    assert (await S(k, "fs.read", path="public/readme.txt")).text == PUBLIC + "\nMore."
+
+
+async def test_names_on_disk_that_are_not_utf8_are_skipped_not_fatal(
+    k: Kernel, embedder: Embedder
+) -> None:
+    await seed(k)
+    public = os.fsencode(root(k) / "public")
+    with open(public + b"/bad\xff\xfe.txt", "wb") as f:
+        f.write(b"not a UTF-8 name")
+    (root(k) / "public" / "fine.txt").write_text("written beside it")
+    # watchfiles gives up on such a name; the monitor restarts and rescans the mount
+    await settle(k)
+    assert (await S(k, "fs.read", path="public/fine.txt")).text == "written beside it"
+    k2 = await restarted(k, embedder)  # and reconcile at start skips it too
+    try:
+        names = [e.path for e in (await S(k2, "fs.ls", path="public")).entries]
+        assert "public/fine.txt" in names and all("bad" not in n for n in names)
+    finally:
+        await k2.close()
 
 
 # -- symlinks made outside aios --------------------------------------------------------

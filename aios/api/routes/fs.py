@@ -1,13 +1,14 @@
 """Files: one POST route per fs.* syscall, generated from the syscall table (so the
 HTTP surface cannot drift from the kernel's), plus binary-safe content transfer."""
 
-import base64
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from aios.api.common import Api, attachment_headers
+from aios.fs import codec
 from aios.kernel.caps import Caller
 from aios.kernel.syscalls import Syscall
 from aios.kernel.sysfs import FileInfo
@@ -25,9 +26,7 @@ def router(api: Api, auth: Any) -> APIRouter:
         """The file's bytes, exactly as stored (any content, any size within limits), as
         a sandboxed download: stored HTML or SVG never runs as the API's origin."""
         res = await api.call(caller, "fs.read", {"path": path, "version": version})
-        data = (
-            res.text.encode() if res.text is not None else base64.b64decode(res.content_b64 or "")
-        )
+        data = await asyncio.to_thread(_content, res.text, res.content_b64)  # up to 25 MB
         return Response(
             data,
             media_type=res.info.mime or "application/octet-stream",
@@ -41,13 +40,16 @@ def router(api: Api, auth: Any) -> APIRouter:
     async def upload(path: str, request: Request, caller: Caller = Depends(auth)) -> Any:
         """Write the request body, as bytes, to the file (a new version if it changed)."""
         data = await request.body()
-        return await api.call(
-            caller, "fs.write", {"path": path, "content_b64": base64.b64encode(data).decode()}
-        )
+        b64 = await asyncio.to_thread(codec.b64encode, data)  # not on the loop
+        return await api.call(caller, "fs.write", {"path": path, "content_b64": b64})
 
     for entry in sorted(api.kernel.syscalls.entries("fs."), key=lambda e: e.name):
         _add(r, api, auth, entry)
     return r
+
+
+def _content(text: str | None, b64: str | None) -> bytes:
+    return codec.utf8_encode(text) if text is not None else codec.b64decode(b64 or "")
 
 
 def _add(r: APIRouter, api: Api, auth: Any, entry: Syscall) -> None:
