@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -98,14 +99,30 @@ def test_spawn_wait_list_get_and_syscalls(d: Daemon) -> None:
 
 
 def test_events_stream_state_syscalls_and_tokens(d: Daemon) -> None:
-    r = post(d, "/v1/processes", {"agent": "chat", "task": "Count to three."})
-    pid = r.json()["process"]["pid"]
-    events = sse(d, f"/v1/processes/{pid}/events", method="GET")
+    # A watcher subscribed before a process generates sees every token, then the
+    # llm.chat syscall that made them, then the end. The process's generation is made
+    # with its own token once the stream has started (its first frame is sent after
+    # subscribing), so the order is certain.
+    r = post(d, "/v1/processes", {"agent": "sleep", "task": "60"})
+    pid, token = r.json()["process"]["pid"], r.json()["token"]
+    events: list[dict[str, Any]] = []
+    with httpx.stream(
+        "GET", d.url + f"/v1/processes/{pid}/events", headers=h(d.token), timeout=120
+    ) as stream:
+        lines = (line for line in stream.iter_lines() if line.startswith("data:"))
+        events.append(json.loads(next(lines)[5:]))  # subscribed
+        chat = post(d, "/v1/llm/chat", {"messages": MSG, "max_tokens": 8}, token=token)
+        assert chat.status_code == 200, chat.text
+        post(d, f"/v1/processes/{pid}/kill")
+        events += [json.loads(line[5:]) for line in lines]
     kinds = [e["type"] for e in events]
     assert kinds[0] == "state" and events[-1]["type"] == "state"
-    assert events[-1]["state"] == "EXITED"
-    if "token" in kinds:  # we may have subscribed after generation began
-        assert "syscall" in kinds
+    assert events[-1]["state"] == "KILLED"
+    tokens = [e["text"] for e in events if e["type"] == "token"]
+    assert "".join(tokens) == chat.json()["text"]
+    call = next(i for i, e in enumerate(events) if e["type"] == "syscall")
+    assert events[call]["name"] == "llm.chat" and events[call]["status"] == "ok"
+    assert max(i for i, k in enumerate(kinds) if k == "token") < call
 
 
 def test_kill_suspend_resume(d: Daemon) -> None:

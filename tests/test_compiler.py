@@ -369,3 +369,24 @@ async def test_a_repeated_call_ends_a_degenerate_plan(tmp_path: Path) -> None:
         await k.close()
     assert len(res.tasks) == 1 and len(probe.calls) == 1
     assert "repeat" in res.plans[0]["note"]
+
+
+async def test_closing_a_compile_stream_stops_the_compile_before_it_returns(
+    tmp_path: Path,
+) -> None:
+    # a client that goes away closes the stream: the compile behind it must have
+    # unwound by then (its tools cancelled), not be left as a pending task
+    k, _core, probe = await compiler_kernel(tmp_path, ["1. hang(x=1)\njoin()"])
+    try:
+        events = k.syscall_stream(ADMIN, "compile", {"query": "q", "tools": ["hang"]})
+        async for e in events:
+            if e["type"] == "task" and e.get("event") == "started":
+                break
+        while not probe.calls:
+            await asyncio.sleep(0.01)
+        await events.aclose()
+        assert probe.cancelled == 1
+        left = [t for t in asyncio.all_tasks() if "Compiler.run" in repr(t.get_coro())]
+        assert left == []
+    finally:
+        await k.close()

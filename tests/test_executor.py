@@ -237,3 +237,15 @@ async def test_per_tool_concurrency_limit(tmp_path: Any, limit: int) -> None:
     assert all(r.status == TaskStatus.OK for r in runs.values())
     assert peak == limit
     reg.close()
+
+
+async def test_a_failure_at_the_head_of_a_5000_task_chain_fails_the_whole_chain() -> None:
+    # each task reads the one before: the failure travels 4,999 links (no recursion)
+    ex = Executor(Tools())
+    ex.add(Task(1, "fail"))
+    for i in range(2, 5001):
+        ex.add(Task(i, "echo", {"value": Ref(i - 1)}))
+    runs = await ex.wait()
+    assert runs[1].status == TaskStatus.ERROR
+    assert all(runs[i].status == TaskStatus.UPSTREAM_FAILED for i in range(2, 5001))
+    assert runs[5000].error is not None and "task 4999" in runs[5000].error["message"]

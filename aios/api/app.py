@@ -17,13 +17,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aios import __version__
 from aios.api.auth import authenticate
-from aios.api.common import ERROR_RESPONSES, Api, BodyLimit, RateLimited, error_response
+from aios.api.body import BodyLimit
+from aios.api.common import ERROR_RESPONSES, Api, error_response
 from aios.api.routes import approvals, cerebrum, fs, llm, processes, system, work
 from aios.api.routes.system import SyscallBody
 from aios.errors import AiosError, BadRequest
@@ -45,6 +47,7 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
         description="The aios kernel's syscall API. Authenticate with "
         "`Authorization: Bearer <token>` (`aios token`).",
     )
+    app.add_middleware(_LastResort)  # innermost: the body was checked by then
     app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
     if cfg.cors_origins:
         app.add_middleware(
@@ -60,15 +63,12 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
         return caller
 
     @app.exception_handler(AiosError)
-    async def _aios_error(_: Request, exc: AiosError) -> JSONResponse:
-        headers = None
-        if isinstance(exc, RateLimited):
-            headers = {"Retry-After": str(max(1, round(exc.details.get("retry_after_s", 1))))}
-        return error_response(api.scrub(exc), headers)
+    async def _aios_error(_: Request, exc: AiosError) -> Response:
+        return error_response(api.scrub(exc))  # with Retry-After where it says when
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = json.loads(json.dumps(exc.errors(), default=str))
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = json.loads(json.dumps(exc.errors(), default=repr))
         for e in errors:
             e.pop("input", None)  # do not echo what was sent (it may be large or secret)
             e.pop("url", None)
@@ -79,15 +79,16 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
         return error_response(api.scrub(err))  # a validator's message may name a path
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
         err = AiosError(str(exc.detail))
         err.status = exc.status_code
         err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(api.scrub(err))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        # the log gets the trace; the caller only learns that it was not its fault
+    async def _unexpected(_: Request, exc: Exception) -> Response:
+        # Only for a failure outside the routes (a middleware): _LastResort answers for
+        # the routes. The log gets the trace; the caller learns it was not its fault.
         log.exception("unhandled error in the API")
         return error_response(AiosError("internal error"))
 
@@ -98,6 +99,35 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
             app.router.routes.append(route)
     _declare_security(app, auth)
     return app
+
+
+class _LastResort:
+    """A 500 in the one shape for an exception no handler took, answered here rather
+    than by Starlette's outermost handler, which re-raises it to the server: uvicorn
+    then closes the connection, and the client's next request on it fails too. Bad
+    input never gets here (the body checks, the validators); this is for bugs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(msg: Message) -> None:
+            nonlocal started
+            started = started or msg["type"] == "http.response.start"
+            await send(msg)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            if started:  # too late for a status: the server ends the response
+                raise
+            log.exception("unhandled error in the API")
+            await error_response(AiosError("internal error"))(scope, receive, send)
 
 
 def _uses(dependant: Any, fn: Any) -> bool:

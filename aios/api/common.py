@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import sys
 import time
@@ -17,19 +18,17 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import aios
 from aios.config import ApiConfig
-from aios.errors import AiosError, TooLarge, Unavailable
+from aios.errors import AiosError, Unavailable
 from aios.kernel.caps import Caller
 from aios.kernel.kernel import Kernel
 
 __all__ = [
     "Api",
-    "BodyLimit",
     "Redactor",
     "TokenBuckets",
     "attachment_headers",
@@ -63,6 +62,8 @@ _ERROR_STATUSES = {
     503: "unavailable",
     504: "deadline exceeded",
 }
+JSON = "application/json"
+SEP = (",", ":")
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text} for code, text in _ERROR_STATUSES.items()
 }
@@ -73,38 +74,46 @@ class RateLimited(AiosError):
     status = 429
 
 
-def error_response(exc: AiosError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
+def error_response(exc: AiosError, headers: dict[str, str] | None = None) -> Response:
+    """The one error shape. Never fails itself: details that JSON cannot carry (NaN, a
+    lone surrogate, an object) are written as text. An error that says when to come
+    back (``retry_after_s``, on a 429 or 503) says it in ``Retry-After`` too."""
+    body = {"error": exc.to_dict()}
+    try:
+        content = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=SEP).encode()
+    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        content = json.dumps(_json_safe(body), ensure_ascii=False, separators=SEP).encode()
+    retry = exc.details.get("retry_after_s")
+    if exc.status in (429, 503) and isinstance(retry, int | float) and math.isfinite(retry):
+        headers = {"Retry-After": str(max(1, math.ceil(retry))), **(headers or {})}
+    return Response(content, status_code=exc.status, headers=headers, media_type=JSON)
 
 
-class BodyLimit:
-    """Refuse bodies over the limit, declared or streamed, before they are read."""
+def _json_safe(value: Any) -> Any:
+    """``value`` as plain JSON: text for what JSON cannot carry. Iterative over a copy,
+    so nesting cannot make it recurse."""
+    root: list[Any] = [value]
+    stack: list[tuple[Any, list[Any] | dict[str, Any], Any]] = [(value, root, 0)]
+    while stack:
+        v, parent, key = stack.pop()
+        if isinstance(v, dict):
+            out: Any = {}
+            stack.extend((x, out, _text(str(k))) for k, x in v.items())
+        elif isinstance(v, list | tuple):
+            out = [None] * len(v)
+            stack.extend((x, out, i) for i, x in enumerate(v))
+        elif isinstance(v, str):
+            out = _text(v)
+        elif isinstance(v, bool | int) or v is None or (isinstance(v, float) and math.isfinite(v)):
+            out = v
+        else:
+            out = _text(str(v))[:200]
+        parent[key] = out
+    return root[0]
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        too_large = TooLarge(f"request body over {self.limit} bytes", limit=self.limit)
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await error_response(too_large)(scope, receive, send)
-            return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise too_large
-            return msg
-
-        await self.app(scope, limited, send)
+def _text(s: str) -> str:
+    return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class Redactor:

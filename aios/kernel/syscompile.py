@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from aios.kernel.syscalls import Call
 
 __all__ = ["CompileArgs", "CompileResult", "PlanExample"]
+
+log = logging.getLogger(__name__)
+
+UNWIND_S = 10.0  # how long a cancelled compile may take to stop before it is left
 
 
 class PlanExample(BaseModel):
@@ -148,5 +153,18 @@ async def compile_stream(k: Kernel, call: Call, args: CompileArgs) -> AsyncItera
         out = await task
     finally:
         if not task.done():
+            # The client went away (or the stream was closed): stop the compile and see
+            # it unwind (its llm.chat and tool.call syscalls end, their rows written)
+            # rather than leave a pending task to be destroyed with the loop.
             task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=UNWIND_S)
+            if not done:
+                log.warning("compile did not stop within %.0f s of being cancelled", UNWIND_S)
+            task.add_done_callback(_retrieved)
     yield {"type": "result", "result": _result(c, out).model_dump(mode="json")}
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Mark a cancelled compile's outcome as seen: nobody is left to read it."""
+    if not task.cancelled():
+        task.exception()

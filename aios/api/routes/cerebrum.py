@@ -5,10 +5,13 @@ Requests are ``{"agent_name", "query_type", "query_data"}``; answers are the
 kernel's envelope ``{"response": {...}, "start_times", "end_times",
 "waiting_times", "turnaround_times"}`` with the response shapes the SDK's agents
 index into (``response_message``, ``tool_calls``, ``finished``, ``error``,
-``status_code``). Failures of the request itself are reported in-band, as the AIOS
-kernel does. Every action is a syscall of the authenticated caller; Cerebrum sends
-no Authorization header, so its requests authenticate with HTTP Basic auth, which
-``requests`` reads from ~/.netrc (see the README).
+``status_code``). Every action is answered inside the envelope, its failures
+in-band (a refused path, a tool's error), as the AIOS kernel does; a ``query_data``
+whose fields have the wrong types is a 422 in the one error shape, as the AIOS
+kernel's own request models answer it (nothing was done). Every action is a syscall
+of the authenticated caller; Cerebrum sends no Authorization header, so its requests
+authenticate with HTTP Basic auth, which ``requests`` reads from ~/.netrc (see the
+README).
 """
 
 from __future__ import annotations
@@ -19,15 +22,28 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from pydantic import ValidationError
 
 from aios.api.common import Api
-from aios.api.routes.cerebrum_shapes import Query, envelope, failure, text_of, tool_name
+from aios.api.routes.cerebrum_memory import CerebrumMemory
+from aios.api.routes.cerebrum_shapes import (
+    LLMData,
+    MemoryData,
+    Query,
+    StorageData,
+    StorageParams,
+    ToolCall,
+    ToolData,
+    envelope,
+    failure,
+    parse,
+    text_of,
+    tool_name,
+)
 from aios.errors import AiosError, BadRequest
 from aios.kernel.caps import Caller
 
 __all__ = ["router"]
-
-MEMORY_ROOT = "memory"
 
 
 class Cerebrum:
@@ -39,34 +55,32 @@ class Cerebrum:
 
     # -- llm ---------------------------------------------------------------------
 
-    def _chat_args(self, q: dict[str, Any]) -> dict[str, Any]:
+    def _chat_args(self, q: LLMData) -> dict[str, Any]:
         k = self.api.kernel
         args: dict[str, Any] = {
             "messages": [
                 {
-                    "role": m.get("role")
-                    if m.get("role") in ("system", "user", "assistant", "tool")
-                    else "user",
-                    "content": text_of(m.get("content")),
+                    "role": m.role if m.role in ("system", "user", "assistant", "tool") else "user",
+                    "content": text_of(m.content),
                 }
-                for m in q.get("messages") or []
+                for m in q.messages
             ]
         }
-        for llm in q.get("llms") or []:
+        for llm in q.llms or []:
             if isinstance(llm, dict) and llm.get("name") in k.models:
                 args["model"] = llm["name"]
                 break
-        if "temperature" in q:
-            args["temperature"] = max(0.0, min(2.0, float(q["temperature"])))
+        if q.temperature is not None:
+            args["temperature"] = max(0.0, min(2.0, q.temperature))
         limit = k.config.llm.max_tokens_limit
-        if q.get("max_new_tokens"):
-            args["max_tokens"] = max(1, min(int(q["max_new_tokens"]), limit))
+        if q.max_new_tokens:
+            args["max_tokens"] = max(1, min(q.max_new_tokens, limit))
         return args
 
-    async def llm(self, q: dict[str, Any], t0: float) -> dict[str, Any]:
-        action = q.get("action_type", "chat")
+    async def llm(self, q: LLMData, t0: float) -> dict[str, Any]:
+        action = q.action_type
         args = self._chat_args(q)
-        tools = q.get("tools") or []
+        tools = q.tools or []
         if action in ("chat_with_tool_call_output", "call_tool", "tool_use") and tools:
             calls, waited = await self._tool_calls(args, tools)
             if action == "chat_with_tool_call_output":
@@ -82,20 +96,24 @@ class Cerebrum:
                     t0,
                     waited,
                 )
-            if not calls:
-                return {
-                    "response_class": "tool",
-                    "response_message": "No tool was called by LLM",
-                    "finished": False,
-                    "error": None,
-                    "status_code": 200,
-                }
+            if not calls:  # the grammar asks for one: only a cut-off answer has none
+                return envelope(
+                    {
+                        "response_class": "tool",
+                        "response_message": "No tool was called by LLM",
+                        "finished": False,
+                        "error": "the model's tool call was cut off: raise max_new_tokens",
+                        "status_code": 200,
+                    },
+                    t0,
+                    waited,
+                )
             return envelope(await self._run_tools(calls), t0, waited)
         if action == "operate_file":
             return envelope(await self._operate_file(args), t0)
-        if action == "chat_with_json_output" or q.get("message_return_type") == "json":
-            fmt = q.get("response_format") or {}
-            schema = (fmt.get("json_schema") or {}).get("schema") if isinstance(fmt, dict) else None
+        if action == "chat_with_json_output" or q.message_return_type == "json":
+            fmt = (q.response_format or {}).get("json_schema")
+            schema = fmt.get("schema") if isinstance(fmt, dict) else None
             args["json_schema"] = schema if isinstance(schema, dict) else {"type": "object"}
         res = await self.call("llm.chat", **args)
         return envelope(
@@ -151,9 +169,15 @@ class Cerebrum:
         )
 
     async def _run_tools(self, calls: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run the calls in order; the first that fails answers for all, in-band, as
+        the AIOS kernel reports a tool's failure."""
         results = []
         for c in calls:
-            res = await self.call("tool.call", name=c["name"], args=c.get("parameters") or {})
+            try:
+                res = await self.call("tool.call", name=c["name"], args=c.get("parameters") or {})
+            except AiosError as exc:
+                exc.message = f"tool {str(c['name'])[:80]}: {exc.message}"
+                return failure("tool", self.api.scrub(exc))
             results.append(res.result)
         message = results[0] if len(results) == 1 else results
         return {
@@ -181,7 +205,7 @@ class Cerebrum:
         ]
         system = {"role": "system", "content": "You are a parser for file system operations."}
         calls, _ = await self._tool_calls({**args, "messages": [system, *args["messages"]]}, tools)
-        outcomes = [await self.storage_op(c["name"], c["parameters"]) for c in calls]
+        outcomes = [await self._parsed_op(c["name"], c["parameters"]) for c in calls]
         message = "; ".join(str(o["response_message"] or o["error"]) for o in outcomes)
         return {
             "response_class": "llm",
@@ -194,7 +218,14 @@ class Cerebrum:
 
     # -- storage -----------------------------------------------------------------
 
-    async def storage_op(self, op: str, p: dict[str, Any]) -> dict[str, Any]:
+    async def _parsed_op(self, op: str, params: Any) -> dict[str, Any]:
+        try:  # the grammar gives each operation string fields: this only guards
+            p = StorageParams.model_validate(params)
+        except ValidationError:
+            return failure("storage", BadRequest(f"unusable parameters for {op}"))
+        return await self.storage_op(op, p)
+
+    async def storage_op(self, op: str, p: StorageParams) -> dict[str, Any]:
         try:
             message = await self._storage(op, p)
         except AiosError as exc:
@@ -207,8 +238,8 @@ class Cerebrum:
             "status_code": 200,
         }
 
-    async def _storage(self, op: str, p: dict[str, Any]) -> str:
-        path = str(p.get("file_path") or p.get("dir_path") or "")
+    async def _storage(self, op: str, p: StorageParams) -> str:
+        path = p.file_path or p.dir_path or ""
         if op == "mount":
             if self.api.kernel.fs is None:
                 raise BadRequest("LSFS is disabled")
@@ -222,14 +253,13 @@ class Cerebrum:
             await self.call("fs.mkdir", path=path)
             return f"Directory has been created: {path}"
         if op in ("write", "write_file"):
-            await self.call("fs.write", path=path, content=str(p.get("content", "")))
+            await self.call("fs.write", path=path, content=text_of(p.content))
             return f"Content has been written to file: {path}"
         if op in ("read", "read_file"):
             return (await self.call("fs.read", path=path)).text or ""
         if op == "retrieve":
-            n = int(p.get("n") or p.get("k") or 3)
-            keywords = p.get("keywords")
-            query = str(p.get("query_text") or " ".join(keywords or []))
+            n = p.n or p.k or 3
+            query = p.query_text or " ".join(p.keywords or [])
             res = await self.call("fs.retrieve", query=query, top_k=max(1, min(n, 50)))
             return json.dumps(
                 [
@@ -238,26 +268,26 @@ class Cerebrum:
                 ]
             )
         if op == "rollback":
-            if p.get("time"):
-                await self.call("fs.rollback", path=path, at=float(p["time"]))
+            if p.time:
+                await self.call("fs.rollback", path=path, at=p.time)
             else:
-                await self.call("fs.rollback", path=path, n=int(p.get("n") or 1))
+                await self.call("fs.rollback", path=path, n=p.n or 1)
             return f"File {path} has been rolled back"
         if op == "share":
             link = await self.call("fs.link", path=path)
             return link.url
         if op == "list_dir":
-            res = await self.call("fs.ls", path=path, recursive=bool(p.get("recursive")))
+            res = await self.call("fs.ls", path=path, recursive=bool(p.recursive))
             return json.dumps([e.path for e in res.entries])
         if op in ("delete_file", "delete_dir"):
-            await self.call("fs.delete", path=path, recursive=bool(p.get("recursive")))
+            await self.call("fs.delete", path=path, recursive=bool(p.recursive))
             return f"Deleted: {path}"
         raise BadRequest(f"Operation type: {op} not supported")
 
     # -- tools -------------------------------------------------------------------
 
-    async def tool(self, q: dict[str, Any], t0: float) -> dict[str, Any]:
-        calls = q.get("tool_calls") or []
+    async def tool(self, q: ToolData, t0: float) -> dict[str, Any]:
+        calls = [_plain_call(c) for c in q.tool_calls or []]
         if not calls:
             return envelope(
                 {
@@ -271,73 +301,9 @@ class Cerebrum:
             )
         return envelope(await self._run_tools(calls), t0)
 
-    # -- memory, kept as LSFS files so it is versioned and searchable ------------------
 
-    async def memory(self, agent: str, q: dict[str, Any], t0: float) -> dict[str, Any]:
-        op = q.get("operation_type") or q.get("action_type") or ""
-        p = q.get("params") or {}
-        folder = f"{MEMORY_ROOT}/{''.join(c for c in agent if c.isalnum() or c in '-_') or 'agent'}"
-        out: dict[str, Any] = {
-            "response_class": "memory",
-            "memory_id": None,
-            "content": None,
-            "metadata": None,
-            "search_results": None,
-            "success": True,
-            "error": None,
-        }
-        try:
-            if op in ("add_memory", "add_agentic_memory"):
-                mid = uuid.uuid4().hex
-                await self._remember(folder, mid, p.get("content", ""), p.get("metadata"))
-                out["memory_id"] = mid
-            elif op == "get_memory":
-                mid = str(p.get("memory_id", ""))
-                data = json.loads((await self.call("fs.read", path=f"{folder}/{mid}.json")).text)
-                out.update(memory_id=mid, content=data["content"], metadata=data["metadata"])
-            elif op == "update_memory":
-                mid = str(p.get("memory_id", ""))
-                old = json.loads((await self.call("fs.read", path=f"{folder}/{mid}.json")).text)
-                await self._remember(
-                    folder,
-                    mid,
-                    p.get("content") or old["content"],
-                    p.get("metadata") or old["metadata"],
-                )
-                out["memory_id"] = mid
-            elif op == "remove_memory":
-                mid = str(p.get("memory_id", ""))
-                await self.call("fs.delete", path=f"{folder}/{mid}.json")
-                out["memory_id"] = mid
-            elif op in ("retrieve_memory", "retrieve_memory_raw"):
-                res = await self.call(
-                    "fs.retrieve",
-                    query=str(p.get("content", "")),
-                    top_k=max(1, min(int(p.get("k") or 5), 50)),
-                    prefix=folder,
-                )
-                found = []
-                for h in res.hits:
-                    data = json.loads((await self.call("fs.read", path=h["path"])).text)
-                    found.append(
-                        {
-                            "memory_id": h["path"].rsplit("/", 1)[-1][:-5],
-                            "content": data["content"],
-                            **(data["metadata"] or {}),
-                        }
-                    )
-                out["search_results"] = found
-            else:
-                raise BadRequest(f"memory operation {op!r} is not supported")
-        except AiosError as exc:
-            out.update(success=False, error=self.api.scrub(exc).message)
-        except (ValueError, KeyError) as exc:  # a memory file that is not ours
-            out.update(success=False, error=str(exc))
-        return envelope(out, t0)
-
-    async def _remember(self, folder: str, mid: str, content: Any, metadata: Any) -> None:
-        body = {"content": text_of(content), "metadata": metadata or {}, "timestamp": time.time()}
-        await self.call("fs.write", path=f"{folder}/{mid}.json", content=json.dumps(body))
+def _plain_call(c: ToolCall) -> dict[str, Any]:
+    return {"name": c.name, "parameters": c.parameters or {}}
 
 
 def router(api: Api, auth: Any) -> APIRouter:
@@ -351,17 +317,18 @@ def router(api: Api, auth: Any) -> APIRouter:
         kind = body.query_type
         try:
             if kind == "llm":
-                return await c.llm(body.query_data, t0)
+                return await c.llm(parse(LLMData, body.query_data), t0)
             if kind == "storage":
-                q = body.query_data
-                return envelope(
-                    await c.storage_op(str(q.get("operation_type", "")), q.get("params") or {}), t0
-                )
+                q = parse(StorageData, body.query_data)
+                return envelope(await c.storage_op(q.operation_type, q.params), t0)
             if kind == "tool":
-                return await c.tool(body.query_data, t0)
-            return await c.memory(body.agent_name, body.query_data, t0)
+                return await c.tool(parse(ToolData, body.query_data), t0)
+            memory = CerebrumMemory(api, caller)
+            return await memory.run(body.agent_name, parse(MemoryData, body.query_data), t0)
         except AiosError as exc:
-            return envelope(failure("tool" if kind == "tool" else kind, api.scrub(exc)), t0)
+            if exc.status == 422:  # the request itself: nothing was done
+                raise
+            return envelope(failure(kind, api.scrub(exc)), t0)
 
     @r.get("/core/llms/list")
     async def llms(caller: Caller = Depends(auth)) -> Any:

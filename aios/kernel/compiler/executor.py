@@ -350,26 +350,28 @@ class Executor:
         result: Any = None,
         error: dict[str, Any] | None = None,
     ) -> None:
-        if run.status not in _LIVE:
-            return
-        run.status, run.result, run.error = status, result, error
-        run.finished_at = time.monotonic()
-        self._inflight.pop(run.task.id, None)
-        self._open -= 1
-        self._emit("finished", run)
-        for dep in self._dependents.pop(run.task.id, []):
-            dep.inputs_left -= 1
-            if status is not _OK:
-                self._finish(
-                    dep,
-                    TaskStatus.UPSTREAM_FAILED,
-                    error={
-                        "code": "upstream_failed",
-                        "message": f"task {run.task.id} ({run.task.tool}) {status.value}",
-                    },
-                )
-            elif not dep.inputs_left and dep.status is _PENDING:
-                self._start(dep)
+        """End ``run``, and with it everything downstream that can no longer run. A
+        worklist, not recursion: a failure at the head of a chain of thousands of tasks
+        reaches the end of it (in the order recursion would, depth first)."""
+        work = [(run, status, result, error)]
+        while work:
+            run, status, result, error = work.pop()
+            if run.status not in _LIVE:
+                continue
+            run.status, run.result, run.error = status, result, error
+            run.finished_at = time.monotonic()
+            self._inflight.pop(run.task.id, None)
+            self._open -= 1
+            self._emit("finished", run)
+            failed = []
+            for dep in self._dependents.pop(run.task.id, []):
+                dep.inputs_left -= 1
+                if status is not _OK:
+                    why = f"task {run.task.id} ({run.task.tool}) {status.value}"
+                    failed.append((dep, TaskStatus.UPSTREAM_FAILED, None, _upstream_failed(why)))
+                elif not dep.inputs_left and dep.status is _PENDING:
+                    self._start(dep)
+            work.extend(reversed(failed))
         self._check_done()
 
     def _check_done(self) -> None:
@@ -385,6 +387,10 @@ class Executor:
     def _emit(self, kind: str, run: TaskRun) -> None:
         if self._on_event is not None:
             self._on_event(kind, run)  # pragma: no branch
+
+
+def _upstream_failed(message: str) -> dict[str, Any]:
+    return {"code": "upstream_failed", "message": message}
 
 
 def _deadline_error() -> dict[str, Any]:
