@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 
 from aios.errors import Cancelled
 from aios.kernel.llm.core import Core, YieldCheck
@@ -12,7 +13,8 @@ from aios.kernel.llm.request import LLMRequest, Outcome
 
 
 class FakeCore(Core):
-    """Emits ``max_tokens`` tokens ``<tag>:<i>``; records which request ran each token."""
+    """Emits ``max_tokens`` tokens ``<tag>:<i>``; records which request ran each token,
+    which requests it holds state for (``held``) and the discards it was asked for."""
 
     preemptible = True
 
@@ -24,6 +26,7 @@ class FakeCore(Core):
         token_delay: float = 0.0,
         workers: int = 1,
         preemptible: bool = True,
+        on_token: Callable[[LLMRequest, int], None] | None = None,
     ) -> None:
         self.name = name
         self.model = model
@@ -35,6 +38,11 @@ class FakeCore(Core):
         self.closed = False
         self.gate = threading.Event()  # tests may hold generation until they release it
         self.gate.set()
+        self.on_token = on_token  # called on the worker thread after each token
+        self.held: set[int] = set()  # ids of requests whose state this core keeps
+        self.discards: list[int] = []
+        self.discard_threads: set[str] = set()
+        self.run_thread: str | None = None
 
     def load(self) -> None:
         self.loaded = True
@@ -42,11 +50,19 @@ class FakeCore(Core):
     def close(self) -> None:
         self.closed = True
 
+    def discard(self, req: LLMRequest) -> None:
+        self.discards.append(req.id)
+        self.discard_threads.add(threading.current_thread().name)
+        self.held.discard(req.id)
+        req.core_state = None
+
     def run(self, req: LLMRequest, should_yield: YieldCheck) -> Outcome:
         tag = tag_of(req)
+        self.run_thread = threading.current_thread().name
         pos = req.core_state or 0
         in_slice = 0
         req.prompt_tokens = 3
+        self.held.add(req.id)  # like a sampler: kept until discarded
         while pos < req.params.max_tokens:
             self.gate.wait()
             if req.cancelled:
@@ -59,6 +75,8 @@ class FakeCore(Core):
             pos += 1
             req.core_state = pos
             in_slice += 1
+            if self.on_token is not None:
+                self.on_token(req, pos)
             if pos < req.params.max_tokens and should_yield(in_slice):
                 return Outcome.PREEMPTED
         req.finish_reason = "length"

@@ -158,4 +158,4 @@ async def test_priority_policy_on_the_real_model(tmp_path: Path) -> None:
         assert not low.done()  # high finished first, while low was still going
         low_res: Any = await low
     assert low_res.preemptions >= 1
-    assert high.wait_s < 1.0
+    assert high.preemptions == 0  # once it ran, nothing took the core from it

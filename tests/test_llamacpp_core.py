@@ -21,8 +21,10 @@ pytestmark = pytest.mark.model
 class Rig:
     """One real core, one worker, one scheduler."""
 
-    def __init__(self, policy: str = "fifo", quantum: int = 32, n_seq: int = 4) -> None:
-        self.core = LlamaCppCore(LlamaCppCoreConfig(n_ctx=1024, n_seq=n_seq))
+    def __init__(
+        self, policy: str = "fifo", quantum: int = 32, n_seq: int = 4, **core: object
+    ) -> None:
+        self.core = LlamaCppCore(LlamaCppCoreConfig(n_ctx=1024, n_seq=n_seq, **core))  # type: ignore[arg-type]
         self.core.load()
         self.sched = Scheduler(policy, quantum_tokens=quantum)  # type: ignore[arg-type]
         self.worker = CoreWorker(self.core, self.sched)
@@ -63,12 +65,38 @@ def test_answers_a_question(rig: Rig) -> None:
     assert res.finish_reason in ("stop", "length")
 
 
-def test_many_concurrent_requests_all_answered(rig: Rig) -> None:
-    reqs = [chat(f"Say the number {i} in words.", 16) for i in range(10)]  # > n_seq slots
-    rig.submit(*reqs)
-    results = [r.future.result(120) for r in reqs]
-    assert all(res.text.strip() for res in results)
+def solo_texts(prompts: list[str], n: int) -> list[str]:
+    """Each prompt alone, uninterrupted: the reference for greedy outputs."""
+    solo = Rig("fifo", n_seq=2)
+    solo.worker.start()
+    try:
+        out = []
+        for p in prompts:
+            r = chat(p, n)
+            solo.submit(r)
+            out.append(r.future.result(60).text)
+        return out
+    finally:
+        solo.close()
+
+
+def test_many_concurrent_requests_all_answered() -> None:
+    """More requests in flight than slots: sequences are evicted and restored, and
+    every answer is the one the request gets alone."""
+    prompts = [f"Say the number {i} in words." for i in range(6)]
+    expected = solo_texts(prompts, 12)
+    rr = Rig("rr", quantum=4, n_seq=2)
+    reqs = [chat(p, 12) for p in prompts]
+    rr.submit(*reqs)
+    rr.worker.start()
+    try:
+        results = [r.future.result(120) for r in reqs]
+        evictions = rr.core.evictions
+    finally:
+        rr.close()
+    assert [res.text for res in results] == expected
     assert all(res.completion_tokens > 0 for res in results)
+    assert evictions > 0  # more than the slots really were in flight
 
 
 def test_max_tokens_bounds_generation(rig: Rig) -> None:
@@ -167,6 +195,7 @@ def test_preempted_generation_resumes_to_the_same_text() -> None:
             r = chat(p, 48)
             solo.submit(r)
             expected.append(r.future.result(60).text)
+        solo_decoded = solo.core.decoded_tokens
     finally:
         solo.close()
 
@@ -176,11 +205,15 @@ def test_preempted_generation_resumes_to_the_same_text() -> None:
     rr.worker.start()
     try:
         got = [r.future.result(120).text for r in reqs]
+        kv = rr.core.info()
     finally:
         rr.close()
     assert got == expected
     assert all(r.preemptions >= 5 for r in reqs)
-    # resuming cost no recomputation, where re-feeding would have re-read everything
+    assert kv["evictions"] > 0 and kv["restores"] == kv["evictions"]  # all saved, restored
+    # resuming cost no recomputation, where re-feeding would have re-read everything:
+    # the engine decoded exactly the tokens the uninterrupted runs did
+    assert rr.core.decoded_tokens == solo_decoded
     assert sum(r.resume_tokens for r in reqs) == 0
     assert sum(r.naive_resume_tokens for r in reqs) > 1000
 

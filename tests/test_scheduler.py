@@ -286,3 +286,34 @@ def test_wait_time_is_accounted() -> None:
     run_all(Scheduler("fifo"), core, [a, b])
     assert b.wait_s >= 0.09  # waited for a's 10 tokens
     assert a.run_s >= 0.09
+
+
+def test_priority_aging_survives_preemption() -> None:
+    """A low-priority request preempted again and again keeps the age it earned in
+    the queue, so it finishes within the aging bound though high-priority work never
+    stops arriving. The clock is the token count, so the order is exact."""
+    clock = [0.0]
+    aging_s, gap, quantum, low_tokens = 1.0, 10, 2, 12
+    sched = Scheduler("priority", quantum_tokens=quantum, aging_s=aging_s, clock=lambda: clock[0])
+    highs: list[LLMRequest] = []
+
+    def tick(r: LLMRequest, pos: int) -> None:
+        clock[0] += 1
+        while sum(1 for h in highs if not h.done) < 2:  # fresh urgent work, always
+            highs.append(req(f"h{len(highs)}", quantum, priority=gap))
+            sched.submit(highs[-1])
+
+    core = FakeCore(on_token=tick)
+    low = req("low", low_tokens, priority=0)
+    sched.submit(low)
+    tick(low, 0)  # the first urgent requests arrive with it
+    w = CoreWorker(core, sched)
+    w.start()
+    low.future.result(10)
+    sched.stop(cancel_queued=True)
+    w.join(5)
+    assert low.preemptions >= 2, low.wait_s  # it was preempted, and came back each time
+    # Each time it waits, it must overtake urgent requests that arrived after it
+    # (gap levels, at most gap * aging_s waited) once, not once per slice.
+    slices = low.preemptions + 1
+    assert low.wait_s <= (gap + 2) * aging_s + slices * 2 * quantum, (low.wait_s, slices)

@@ -39,6 +39,7 @@ from aios.kernel.audit import Audit
 from aios.kernel.caps import Caller
 from aios.kernel.events import EventBus
 from aios.kernel.llm import Core, CoreWorker, build_cores
+from aios.kernel.llm.pool import CorePool
 from aios.kernel.metrics import Metrics, kernel_metrics
 from aios.kernel.process import ProcessState, ProcessTable
 from aios.kernel.procops import ProcessOps
@@ -66,16 +67,20 @@ class Kernel(ProcessOps):
         embedder: Embedder | None = None,
     ) -> None:
         self.config = config
-        self.store = Store(config.resolved_database_url)
+        self.store = Store(
+            config.resolved_database_url, max_backlog=config.processes.max_write_backlog
+        )
         self.events = EventBus()
         self.metrics = Metrics()
         self.tokens = TokenTable()
         self.procs = ProcessTable(self.store, on_change=self._state_changed)
-        sc = config.scheduler
-        self.scheduler = Scheduler(sc.policy, quantum_tokens=sc.quantum_tokens, aging_s=sc.aging_s)
-        self.cores: list[Core] = cores if cores is not None else build_cores(config.llm)
+        self.scheduler = Scheduler.from_config(config.scheduler)
+        self.pool = CorePool(
+            cores if cores is not None else build_cores(config.llm), self.scheduler
+        )
+        self.cores: list[Core] = self.pool.cores
         self.models = {c.model for c in self.cores}
-        self.workers: list[CoreWorker] = []
+        self.workers: list[CoreWorker] = self.pool.workers
         self.syscalls = SyscallTable(builtin_syscalls())
         self.audit = Audit(
             self.store, self.metrics, self.events, self.procs, known=self.syscalls.__contains__
@@ -110,7 +115,6 @@ class Kernel(ProcessOps):
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._loaded: list[Core] = []
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------
@@ -127,22 +131,15 @@ class Kernel(ProcessOps):
                 await asyncio.to_thread(self.fs.start)  # reconcile disk, database, vectors
                 if self.config.fs.watch:
                     self._fs_watch = asyncio.create_task(watch(self.fs, self._fs_stop))
-            for core in self.cores:
-                # Loading blocks (it reads the model); keep the loop responsive.
-                await asyncio.to_thread(core.load)
-                self._loaded.append(core)
+            await self.pool.load()
         except BaseException:
             self._closed = True
             await self.sandbox.close()
             await self._stop_fs()
-            await self._close_cores()
+            self.pool.close()
             self.store.close()
             raise
-        for core in self.cores:
-            for i in range(core.workers):
-                w = CoreWorker(core, self.scheduler, i)
-                w.start()
-                self.workers.append(w)
+        self.pool.start()
         self.started_at = time.time()
         self._accepting = True
         log.info(
@@ -186,10 +183,8 @@ class Kernel(ProcessOps):
         tasks = [p.task_handle for p in self.procs.all_live() if p.task_handle]
         if tasks:
             await asyncio.wait(tasks, timeout=5)
-        for w in self.workers:
-            await asyncio.to_thread(w.join, 30)
-        self.workers.clear()
-        await self._close_cores()
+        self.close_agent_threads()
+        await self.pool.stop(self.config.llm.worker_stop_timeout_s)  # never frees a busy core
         await self._stop_fs()
         await self.sandbox.close()
         self.tools.close()
@@ -203,14 +198,6 @@ class Kernel(ProcessOps):
                 await asyncio.wait_for(self._fs_watch, 5)
         if self.fs is not None:
             await asyncio.to_thread(self.fs.close)
-
-    async def _close_cores(self) -> None:
-        for core in self._loaded:
-            try:
-                core.close()
-            except Exception:
-                log.exception("closing core %s", core.name)
-        self._loaded.clear()
 
     async def __aenter__(self) -> Kernel:
         await self.start()
@@ -227,6 +214,11 @@ class Kernel(ProcessOps):
         """Look the syscall up, check the caller may make it, validate its arguments."""
         if not self._accepting:
             raise Unavailable("the kernel is not accepting work (starting or shutting down)")
+        if self.store.overloaded:  # refusing is better than growing the backlog unbounded
+            raise Unavailable(
+                f"the database is behind ({self.store.backlog} writes waiting); try again",
+                retry_after_s=1,
+            )
         entry = self.syscalls.get(call.name)
         caller = call.caller
         if not caller.admin:
@@ -254,7 +246,8 @@ class Kernel(ProcessOps):
             )
         except ValidationError as exc:
             raise BadRequest(
-                f"invalid arguments for {call.name}", errors=json.loads(exc.json(include_url=False))
+                f"invalid arguments for {call.name}",
+                errors=json.loads(exc.json(include_url=False, include_input=False)),
             ) from None
         call.args = req
         return entry, req
@@ -386,8 +379,11 @@ class Kernel(ProcessOps):
     def health(self) -> dict[str, Any]:
         from aios import __version__
 
+        status = "ok" if self._accepting else "stopping"
+        if status == "ok" and self.store.overloaded:
+            status = "degraded"
         return {
-            "status": "ok" if self._accepting else "stopping",
+            "status": status,
             "version": __version__,
             "models": sorted(self.models),
             # no file paths: anyone may read the health, and paths are the server's
@@ -396,4 +392,5 @@ class Kernel(ProcessOps):
             "processes_running": len(self.procs.running()),
             "approvals_pending": self.approvals.pending(),
             "sandbox": self.sandbox.status().to_dict(),
+            "store": self.store.status(),
         }

@@ -13,26 +13,37 @@ policy decides who runs next and when a running request gives its core back:
   above its own. Higher numbers are more urgent.
 
 A preempted request keeps its state in the core that ran it (its KV sequence
-and sampler), so it is pinned to that core until it finishes.
+and sampler), so it is pinned to that core until it finishes. However a request
+ends (done, failed, cancelled queued or running, killed, shut down) it goes
+through ``end``, which has that core discard the state on the core's own worker
+thread (an engine is not thread-safe). The ready queue is bounded: a new request
+beyond ``max_queued`` (or a process's ``max_queued_per_process``) is refused at
+once with ``Unavailable`` and a ``retry_after_s`` estimate; a preempted request
+going back is never refused.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
-from aios.errors import Cancelled, Unavailable
+from aios.errors import AiosError, Cancelled, Unavailable
 from aios.kernel.llm.request import LLMRequest
 
 if TYPE_CHECKING:
-    from aios.kernel.llm.core import CoreWorker
+    from aios.config import SchedulerConfig
+    from aios.kernel.llm.core import Core, CoreWorker
 
 __all__ = ["POLICIES", "Policy", "Scheduler"]
 
 Policy = Literal["fifo", "rr", "priority"]
 POLICIES: tuple[Policy, ...] = ("fifo", "rr", "priority")
+
+log = logging.getLogger(__name__)
 
 
 class Scheduler:
@@ -42,6 +53,8 @@ class Scheduler:
         *,
         quantum_tokens: int = 32,
         aging_s: float = 10.0,
+        max_queued: int = 1024,
+        max_queued_per_process: int = 64,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._cond = threading.Condition()
@@ -49,12 +62,29 @@ class Scheduler:
         self._ready: list[LLMRequest] = []
         self._running: dict[str, LLMRequest] = {}
         self._held: set[int] = set()
+        # Requests that ended away from their core (cancelled while queued, shut
+        # down) and whose state that core must discard, by core name.
+        self._reap: dict[str, list[LLMRequest]] = {}
+        self._workers: set[str] = set()
+        self._service_s = 0.0  # moving average of a request's run time (retry hints)
         self._seq = 0
         self._stopping = False
         self.policy: Policy = "rr"
         self.quantum_tokens = quantum_tokens
         self.aging_s = aging_s
+        self.max_queued = max_queued
+        self.max_queued_per_process = max_queued_per_process
         self.set_policy(policy)
+
+    @classmethod
+    def from_config(cls, cfg: SchedulerConfig) -> Scheduler:
+        return cls(
+            cfg.policy,
+            quantum_tokens=cfg.quantum_tokens,
+            aging_s=cfg.aging_s,
+            max_queued=cfg.max_queued,
+            max_queued_per_process=cfg.max_queued_per_process,
+        )
 
     # -- configuration -------------------------------------------------------
 
@@ -82,18 +112,16 @@ class Scheduler:
         with self._cond:
             if self._stopping:
                 raise Unavailable("the kernel is shutting down")
+            self._admit(req)
             self._seq += 1
             req.id = req.id or self._seq
             req.arrival_seq = self._seq
             self._enqueue(req)
 
     def cancel(self, req: LLMRequest) -> None:
-        """Cancel a request: drop it from the queue, or stop it at its next token."""
-        with self._cond:
-            req.cancel_event.set()
-            if req in self._ready:
-                self._ready.remove(req)
-                req.fail(Cancelled("request cancelled"))
+        """Cancel a request: end it if queued, or stop it at its next token."""
+        req.cancel_event.set()
+        self.end(req, Cancelled("request cancelled"))
 
     def hold(self, pid: int) -> None:
         """Suspend a process: its requests are not scheduled; a running one yields."""
@@ -107,16 +135,16 @@ class Scheduler:
 
     def stop(self, *, cancel_queued: bool) -> None:
         """Refuse new work; wake the workers so they exit once the queue is empty."""
+        queued: list[LLMRequest] = []
         with self._cond:
             self._stopping = True
             if cancel_queued:
-                for req in self._ready:
-                    req.cancel_event.set()
-                    req.fail(Cancelled("the kernel is shutting down"))
-                self._ready.clear()
-                for req in self._running.values():
+                queued = list(self._ready)
+                for req in (*queued, *self._running.values()):
                     req.cancel_event.set()
             self._cond.notify_all()
+        for req in queued:  # workers discard their state before they exit
+            self.end(req, Cancelled("the kernel is shutting down"))
 
     def cancel_running(self) -> None:
         with self._cond:
@@ -126,18 +154,24 @@ class Scheduler:
     # -- consumers (core worker threads) ---------------------------------------
 
     def take(self, worker: CoreWorker) -> LLMRequest | None:
-        """Block until a request this worker may run is ready; None means exit."""
-        with self._cond:
-            while True:
-                req = self._best(worker, self._clock())
-                if req is not None:
-                    self._ready.remove(req)
-                    req.wait_s += self._clock() - req.enqueued_at
-                    self._running[worker.name] = req
-                    return req
-                if self._stopping:
-                    return None  # nothing left that this worker could run
-                self._cond.wait()
+        """Block until a request this worker may run is ready; None means exit.
+        First discards the state of its core's requests that ended elsewhere."""
+        core = worker.core
+        while True:
+            with self._cond:
+                self._workers.add(worker.name)
+                while not (reap := self._reap.pop(core.name, [])):
+                    req = self._best(worker, self._clock())
+                    if req is not None:
+                        self._ready.remove(req)
+                        req.wait_s += self._clock() - req.enqueued_at
+                        self._running[worker.name] = req
+                        return req
+                    if self._stopping:
+                        return None  # nothing left that this worker could run
+                    self._cond.wait()
+            for req in reap:
+                _discard(core, req)
 
     def should_yield(self, worker: CoreWorker, req: LLMRequest, slice_tokens: int) -> bool:
         if req.pid is not None and req.pid in self._held:
@@ -153,23 +187,39 @@ class Scheduler:
                 return False
             if self.policy == "rr":
                 return True
-            return self._effective(best, now) > req.priority
+            # the running request keeps the age it earned waiting before
+            return self._effective(best, now) > req.priority + req.wait_s / self.aging_s
 
     def requeue(self, worker: CoreWorker, req: LLMRequest) -> bool:
-        """Put a preempted request back; False if it must not run again."""
+        """Put a preempted request back; False if it must not run again (the worker
+        then ends it). Never refused for the queue bound: it was admitted already."""
         with self._cond:
-            self._running.pop(worker.name, None)
-            if req.cancelled or (self._stopping and req.done):
+            if req.cancelled or req.done:
                 return False
+            self._running.pop(worker.name, None)
             req.pinned_core = worker.core.name
             self._enqueue(req)
             return True
 
-    def finished(self, worker: CoreWorker, req: LLMRequest) -> None:
+    def end(
+        self, req: LLMRequest, error: AiosError | None = None, *, worker: CoreWorker | None = None
+    ) -> None:
+        """The one way a request ends: done (no error), failed, cancelled, killed or shut
+        down; once. The core holding its state discards it (now if ``worker`` is that
+        core's, else at its worker's next ``take``), then the caller gets the outcome.
+        Without ``worker``, a running request is left to its worker (it has been told
+        to stop at its next token)."""
         with self._cond:
-            if self._running.get(worker.name) is req:
-                del self._running[worker.name]
-            self._cond.notify_all()
+            if req.ended or (worker is None and req in self._running.values()):
+                return
+            req.ended = True
+            discard_now = self._end_locked(req, worker)
+        if discard_now is not None:
+            _discard(discard_now, req)
+        if error is None:
+            req.finish(req.finish_reason or "stop")
+        else:
+            req.fail(error)
 
     # -- inspection ------------------------------------------------------------
 
@@ -183,6 +233,7 @@ class Scheduler:
                 "quantum_tokens": self.quantum_tokens,
                 "aging_s": self.aging_s,
                 "queued": len(self._ready),
+                "max_queued": self.max_queued,
                 "queued_by_model": by_model,
                 "running": {w: r.id for w, r in self._running.items()},
                 "held_pids": sorted(self._held),
@@ -197,6 +248,35 @@ class Scheduler:
             return [r for r in (*self._ready, *self._running.values()) if r.pid == pid]
 
     # -- internals (hold the lock) -------------------------------------------
+
+    def _admit(self, req: LLMRequest) -> None:
+        """Refuse a new request beyond the queue bounds, with a hint when to retry."""
+        if len(self._ready) >= self.max_queued:
+            why = f"{len(self._ready)} LLM requests are queued, the most there may be"
+        elif req.pid is not None and self.max_queued_per_process <= sum(
+            1 for r in (*self._ready, *self._running.values()) if r.pid == req.pid
+        ):
+            why = f"process {req.pid} has {self.max_queued_per_process} LLM requests in flight"
+        else:
+            return
+        # about when one request leaves: a request's run time over the workers
+        retry = self._service_s / max(1, len(self._workers))
+        raise Unavailable(why, retry_after_s=min(60, max(1, math.ceil(retry))))
+
+    def _end_locked(self, req: LLMRequest, worker: CoreWorker | None) -> Core | None:
+        """Take ``req`` out of the queues; return the core to discard it now, if any."""
+        if req in self._ready:
+            self._ready.remove(req)
+        if worker is not None and self._running.get(worker.name) is req:
+            del self._running[worker.name]
+        self._cond.notify_all()
+        if worker is not None:
+            self._service_s += 0.2 * (req.run_s - self._service_s)
+            return worker.core
+        if req.core_state is not None and req.pinned_core is not None:
+            self._reap.setdefault(req.pinned_core, []).append(req)
+            req.pinned_core = None  # queued once for its discard, never twice
+        return None
 
     def _enqueue(self, req: LLMRequest) -> None:
         self._seq += 1
@@ -213,7 +293,9 @@ class Scheduler:
         return req.pinned_core is None or req.pinned_core == worker.core.name
 
     def _effective(self, req: LLMRequest, now: float) -> float:
-        return req.priority + (now - req.enqueued_at) / self.aging_s
+        # the age is all the time it waited, across requeues, or a request that is
+        # preempted again and again would start from nothing each time and starve
+        return req.priority + (req.wait_s + now - req.enqueued_at) / self.aging_s
 
     def _best(self, worker: CoreWorker, now: float) -> LLMRequest | None:
         candidates = [r for r in self._ready if self._eligible(worker, r)]
@@ -224,3 +306,11 @@ class Scheduler:
         if self.policy == "rr":
             return min(candidates, key=lambda r: r.enqueue_seq)
         return max(candidates, key=lambda r: (self._effective(r, now), -r.enqueue_seq))
+
+
+def _discard(core: Core, req: LLMRequest) -> None:
+    """On the core's worker thread: the core forgets the request's state."""
+    try:
+        core.discard(req)
+    except Exception:  # a failing discard must not kill the worker
+        log.exception("core %s: discarding request %d failed", core.name, req.id)

@@ -103,16 +103,10 @@ class CoreWorker:
         dt = time.monotonic() - t0
         req.run_s += dt  # accounted before the caller can see the outcome
         self.busy_s += dt
-        if error is not None:
-            req.fail(error)
-        if outcome is Outcome.DONE and not req.done:
-            req.finish(req.finish_reason or "stop")
-        if outcome is Outcome.PREEMPTED and not req.done:
+        if error is None and outcome is Outcome.PREEMPTED:
             req.preemptions += 1
             req.notify(Event.PREEMPTED)
             if self.scheduler.requeue(self, req):
                 return
-        if not req.done:  # requeue refused (cancelled or shutting down)
-            req.fail(Cancelled("request cancelled"))
-        self.core.discard(req)
-        self.scheduler.finished(self, req)
+            error = Cancelled("request cancelled")  # cancelled while it ran
+        self.scheduler.end(req, error, worker=self)

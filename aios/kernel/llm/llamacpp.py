@@ -4,10 +4,11 @@ One model, one context, ``n_seq`` KV sequences ("slots"), one worker thread.
 Each request runs in a slot; a preempted request keeps its slot, its sampler
 (grammar and RNG state included) and its undecoded last token, so resuming it
 costs one token of decode, not a re-read of the prompt. When more requests are
-in flight than there are slots, the least recently used one is evicted by saving
-its KV sequence to host memory and restored later, still without recomputation.
-A finished request leaves its tokens in the slot, so the next request with the
-same prefix (the same process's next turn, a shared system prompt) skips them.
+in flight than there are slots, the least recently used one is evicted to host
+memory and restored later (``kvslots``: bounded in bytes, beyond which the oldest
+saved state is dropped and recomputed exactly). A finished request leaves its
+tokens in the slot, so the next request with the same prefix (the same process's
+next turn, a shared system prompt) skips them.
 
 Built on llama_cpp's ``_internals`` wrappers rather than the high-level ``Llama``
 class, which has one KV sequence and no way to hold several conversations.
@@ -21,12 +22,13 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aios.config import LlamaCppCoreConfig
 from aios.errors import BadRequest, Cancelled, ModelError
 from aios.kernel.llm.core import Core, YieldCheck
+from aios.kernel.llm.kvslots import KVSeq, KVSlots, Slot, replay_chunks
 from aios.kernel.llm.models import bundled_model_path, check_gguf
 from aios.kernel.llm.request import GenParams, LLMRequest, Outcome
 from aios.kernel.llm.sampling import Sampler
@@ -43,29 +45,14 @@ _FALLBACK_TEMPLATE = (
 )
 
 
-@dataclass(eq=False)
-class _Slot:
-    seq_id: int
-    tokens: list[int] = field(default_factory=list)  # whose KV is resident, positions 0..n-1
-    owner: _Seq | None = None
-    used_at: float = 0.0
-
-
-@dataclass(eq=False)
-class _Seq:
+@dataclass(eq=False, kw_only=True)
+class _Seq(KVSeq):
     """The engine-side state of one request across its slices."""
 
-    req: LLMRequest
-    tokens: list[int]  # prompt + generated; the last one may not be decoded yet
-    n_prompt: int
     max_new: int
     sampler: Sampler
     decoder: codecs.IncrementalDecoder
     stops: StopMatcher
-    slot: _Slot | None = None
-    saved: bytes | None = None  # KV sequence saved on eviction
-    saved_len: int = 0
-    decoded_before: int = 0  # tokens already decoded once (for resume accounting)
 
 
 class LlamaCppCore(Core):
@@ -84,10 +71,10 @@ class LlamaCppCore(Core):
         self._model: Any = None
         self._ctx: Any = None
         self._batch: Any = None
-        self._slots: list[_Slot] = []
+        self.kv: KVSlots | None = None
         self._formatter: Any = None
         self._pieces: dict[int, bytes] = {}
-        self.evictions = 0
+        self.decoded_tokens = 0  # tokens the engine decoded, all requests
         self.n_ctx_seq = cfg.n_ctx
 
     # -- lifecycle ---------------------------------------------------------------
@@ -130,7 +117,7 @@ class LlamaCppCore(Core):
             self._model.close()
             raise ModelError(f"llama.cpp cannot create a context for {path}: {exc}") from exc
         self._batch = _internals.LlamaBatch(n_tokens=self.cfg.n_batch, embd=0, n_seq_max=1)
-        self._slots = [_Slot(seq_id=i) for i in range(self.cfg.n_seq)]
+        self.kv = KVSlots(self._ctx, self.cfg.n_seq, self.cfg.saved_kv_max_bytes, self.name)
         meta = self._model.metadata()
         template = self.cfg.chat_format or meta.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
         eos, bos = self._model.token_eos(), self._model.token_bos()
@@ -154,7 +141,11 @@ class LlamaCppCore(Core):
         for obj in (self._batch, self._ctx, self._model):
             if obj is not None:
                 obj.close()
-        self._batch = self._ctx = self._model = None
+        self._batch = self._ctx = self._model = None  # the slots keep their counters
+
+    @property
+    def evictions(self) -> int:
+        return self.kv.evictions if self.kv is not None else 0
 
     def info(self) -> dict[str, Any]:
         return {
@@ -164,7 +155,7 @@ class LlamaCppCore(Core):
             "n_seq": self.cfg.n_seq,
             "n_gpu_layers": self.cfg.n_gpu_layers,
             "loaded": self._model is not None,
-            "evictions": self.evictions,
+            **(self.kv.info() if self.kv is not None else {}),
         }
 
     # -- prompt ----------------------------------------------------------------------
@@ -191,9 +182,8 @@ class LlamaCppCore(Core):
             seq = req.core_state = self._start(req)
         else:  # a resume: re-feeding the text would recompute all but the pending token
             req.naive_resume_tokens += len(seq.tokens) - 1
-        self._acquire_slot(seq)
-        slot = seq.slot
-        assert slot is not None
+        assert self.kv is not None
+        slot = self.kv.acquire(seq)
         vocab = self._model.vocab
         in_slice = 0
         while True:
@@ -216,9 +206,7 @@ class LlamaCppCore(Core):
             if should_yield(in_slice):
                 slot.used_at = time.monotonic()
                 if self.refeed_on_resume:  # the naive baseline: forget the KV
-                    self._ctx.kv_cache_seq_rm(slot.seq_id, -1, -1)
-                    slot.tokens.clear()
-                    slot.owner = seq.slot = None
+                    self.kv.forget(seq)
                 return Outcome.PREEMPTED
 
     def _piece(self, tok: int) -> bytes:
@@ -238,12 +226,15 @@ class LlamaCppCore(Core):
 
     def discard(self, req: LLMRequest) -> None:
         seq = req.core_state
-        if isinstance(seq, _Seq) and seq.slot is not None and seq.slot.owner is seq:
-            seq.slot.owner = None
         if isinstance(seq, _Seq):
+            if self.kv is not None:
+                self.kv.release(seq)
             seq.sampler.close()
-            seq.saved = None
         req.core_state = None
+
+    def held(self) -> int:
+        """Requests whose state this core keeps (slots owned or saved states)."""
+        return self.kv.holders() if self.kv is not None else 0
 
     def _start(self, req: LLMRequest) -> _Seq:
         tokens = self.tokenize_request(req)
@@ -285,93 +276,26 @@ class LlamaCppCore(Core):
         seed = params.seed if params.seed is not None else self.cfg.seed + req_id
         return Sampler(self._model, params, grammar, seed)
 
-    # -- KV slots --------------------------------------------------------------------
-
-    def _acquire_slot(self, seq: _Seq) -> None:
-        now = time.monotonic()
-        if seq.slot is not None and seq.slot.owner is seq:
-            seq.slot.used_at = now
-            return
-        seq.slot = None
-        free = [s for s in self._slots if s.owner is None or s.owner.req.done]
-        if free:
-            slot = min(free, key=lambda s: s.used_at)  # least recently used
-            if seq.saved is None:
-                # Reuse a cached prefix only where it keeps at least half of what the
-                # slot holds: a shared chat-template header is not worth evicting a
-                # whole other conversation for (llama.cpp's server does the same).
-                scored = [
-                    (n, -s.used_at, s)
-                    for s in free
-                    if (n := _common_prefix(s.tokens, seq.tokens)) * 2 >= len(s.tokens)
-                ]
-                if scored:
-                    slot = max(scored, key=lambda x: (x[0], x[1]))[2]
-        else:
-            slot = min(self._slots, key=lambda s: s.used_at)
-            assert slot.owner is not None
-            self._evict(slot)
-        if slot.owner is not None:
-            slot.owner.slot = None
-        slot.owner = seq
-        slot.used_at = now
-        seq.slot = slot
-        if seq.saved is not None:
-            self._restore(seq, slot)
-            return
-        keep = min(_common_prefix(slot.tokens, seq.tokens), len(seq.tokens) - 1)
-        self._ctx.kv_cache_seq_rm(slot.seq_id, keep, -1)
-        del slot.tokens[keep:]
-
-    def _evict(self, slot: _Slot) -> None:
-        import llama_cpp
-
-        victim = slot.owner
-        assert victim is not None
-        size = llama_cpp.llama_state_seq_get_size(self._ctx.ctx, slot.seq_id)
-        buf = (ctypes.c_uint8 * size)()
-        n = llama_cpp.llama_state_seq_get_data(self._ctx.ctx, buf, size, slot.seq_id)
-        victim.saved = bytes(buf[:n])
-        self.evictions += 1
-        victim.saved_len = len(slot.tokens)
-        victim.slot = None
-        slot.owner = None
-        log.debug(
-            "core %s: evicted request %d (%d tokens, %d bytes)",
-            self.name,
-            victim.req.id,
-            victim.saved_len,
-            n,
-        )
-
-    def _restore(self, seq: _Seq, slot: _Slot) -> None:
-        import llama_cpp
-
-        assert seq.saved is not None
-        self._ctx.kv_cache_seq_rm(slot.seq_id, -1, -1)
-        buf = (ctypes.c_uint8 * len(seq.saved)).from_buffer_copy(seq.saved)
-        n = llama_cpp.llama_state_seq_set_data(self._ctx.ctx, buf, len(seq.saved), slot.seq_id)
-        if n == 0:  # could not restore: fall back to recomputing the prefix
-            log.warning("core %s: restoring request %d failed; recomputing", self.name, seq.req.id)
-            slot.tokens = []
-        else:
-            slot.tokens = list(seq.tokens[: seq.saved_len])
-        seq.saved = None
-
-    def _decode(self, seq: _Seq, slot: _Slot) -> None:
+    def _decode(self, seq: _Seq, slot: Slot) -> None:
         """Decode the tokens of ``seq`` that are not yet in its slot's KV."""
         start = len(slot.tokens)
-        todo = seq.tokens[start:]
         req = seq.req
         if start < seq.decoded_before:  # work done before and lost (evicted, not saved)
             req.resume_tokens += min(seq.decoded_before, len(seq.tokens)) - start
         batch = self._batch.batch
         n_batch = self.cfg.n_batch
-        for i in range(0, len(todo), n_batch):
-            chunk = todo[i : i + n_batch]
+        if self.refeed_on_resume:  # the naive baseline: re-read everything in one go
+            chunks = [
+                (a, min(a + n_batch, len(seq.tokens)))
+                for a in range(start, len(seq.tokens), n_batch)
+            ]
+        else:
+            chunks = list(replay_chunks(seq, start, n_batch))
+        for a, b in chunks:
+            chunk = seq.tokens[a:b]
             for j, t in enumerate(chunk):
                 batch.token[j] = t
-                batch.pos[j] = start + i + j
+                batch.pos[j] = a + j
                 batch.n_seq_id[j] = 1
                 batch.seq_id[j][0] = slot.seq_id
                 batch.logits[j] = 0
@@ -382,16 +306,9 @@ class LlamaCppCore(Core):
             except RuntimeError as exc:
                 raise ModelError(f"llama.cpp decode failed on core {self.name}: {exc}") from exc
             slot.tokens.extend(chunk)
+            self.decoded_tokens += len(chunk)
             if req.cancelled:
                 raise Cancelled("request cancelled")
         n_prompt_done = min(len(slot.tokens), seq.n_prompt) - min(start, seq.n_prompt)
         req.prefill_tokens += max(0, n_prompt_done)
         seq.decoded_before = max(seq.decoded_before, len(slot.tokens))
-
-
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i

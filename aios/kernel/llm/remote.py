@@ -2,14 +2,19 @@
 
 The scale-out path: each configured endpoint is a core with ``parallel`` workers,
 each keeping one streamed request in flight. A remote generation cannot be
-paused with its KV kept, so remote cores are not preempted; a kill still stops
-the stream at the next chunk.
+paused with its KV kept, so remote cores are not preempted for time slices. They
+do honour the scheduler at every streamed chunk: a kill ends the stream there,
+and a suspended process's request yields its worker with the stream kept open
+and unread (the server stops when its send buffer fills), to be read on from the
+same chunk once it is resumed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -44,7 +49,9 @@ class OpenAICore(Core):
             base_url=self.cfg.base_url.rstrip("/"),
             headers=headers,
             timeout=httpx.Timeout(self.cfg.timeout_s, connect=self.cfg.connect_timeout_s),
-            limits=httpx.Limits(max_connections=self.cfg.parallel + 2),
+            # no cap on connections: a paused stream keeps one (their number is
+            # bounded by the scheduler's queue), and must not block the workers
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=self.cfg.parallel),
         )
         try:  # a server that is down now may be up later: warn, do not refuse to start
             self._client.get("/models", timeout=self.cfg.connect_timeout_s).raise_for_status()
@@ -60,12 +67,18 @@ class OpenAICore(Core):
         return {**super().info(), "base_url": self.cfg.base_url, "parallel": self.cfg.parallel}
 
     def run(self, req: LLMRequest, should_yield: YieldCheck) -> Outcome:
+        if isinstance(req.core_state, _Stream):  # resumed: read on where it paused
+            try:
+                return self._pump(req, req.core_state, should_yield)
+            except _Retryable as exc:
+                raise Unavailable(f"core {self.name}: {self.cfg.base_url} failed: {exc}") from None
         body = self._body(req)
         path = "/chat/completions" if req.messages is not None else "/completions"
         for attempt in range(self.cfg.max_retries + 1):
             try:
-                return self._stream(req, path, body)
+                return self._pump(req, self._open(req, path, body), should_yield)
             except _Retryable as exc:
+                self.discard(req)
                 if attempt >= self.cfg.max_retries or req.completion_tokens:
                     raise Unavailable(
                         f"core {self.name}: {self.cfg.base_url} failed: {exc}"
@@ -75,6 +88,12 @@ class OpenAICore(Core):
                 if req.cancel_event.wait(delay):
                     raise Cancelled("request cancelled") from None
         raise AssertionError("unreachable")
+
+    def discard(self, req: LLMRequest) -> None:
+        """Close the request's stream, if one is open (the server stops generating)."""
+        stream, req.core_state = req.core_state, None
+        if isinstance(stream, _Stream):
+            stream.resp.close()
 
     def _body(self, req: LLMRequest) -> dict[str, Any]:
         p = req.params
@@ -116,48 +135,64 @@ class OpenAICore(Core):
                 }
         return body
 
-    def _stream(self, req: LLMRequest, path: str, body: dict[str, Any]) -> Outcome:
+    def _open(self, req: LLMRequest, path: str, body: dict[str, Any]) -> _Stream:
         assert self._client is not None, "core not loaded"
-        stops = StopMatcher(list(req.params.stop))  # servers differ in how they apply stop
-        finish: str | None = None
-        usage: dict[str, Any] = {}
         try:
-            with self._client.stream("POST", path, json=body) as resp:
-                if resp.status_code in _RETRY_STATUS:
-                    raise _Retryable(f"HTTP {resp.status_code}")
-                if resp.status_code >= 400:
-                    resp.read()
-                    raise BadRequest(
-                        f"core {self.name}: server refused the request "
-                        f"(HTTP {resp.status_code}): {resp.text[:500]}"
-                    )
-                for line in resp.iter_lines():
-                    if req.cancelled:
-                        raise Cancelled("request cancelled")
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    chunk = json.loads(data)
-                    usage = chunk.get("usage") or usage
-                    for choice in chunk.get("choices") or []:
-                        piece = _piece(choice)
-                        if piece:
-                            req.completion_tokens += 1
-                            text, stopped = stops.feed(piece)
-                            req.emit(text)
-                            if stopped:
-                                return self._done(req, "stop", usage)
-                        finish = choice.get("finish_reason") or finish
+            resp = self._client.send(
+                self._client.build_request("POST", path, json=body), stream=True
+            )
+        except httpx.TransportError as exc:
+            raise _Retryable(str(exc) or type(exc).__name__) from exc
+        if resp.status_code in _RETRY_STATUS:
+            resp.close()
+            raise _Retryable(f"HTTP {resp.status_code}")
+        if resp.status_code >= 400:
+            resp.read()
+            resp.close()
+            raise BadRequest(
+                f"core {self.name}: server refused the request "
+                f"(HTTP {resp.status_code}): {resp.text[:500]}"
+            )
+        # servers differ in how they apply stop: applied here too
+        stream = req.core_state = _Stream(
+            resp, resp.iter_lines(), StopMatcher(list(req.params.stop))
+        )
+        return stream
+
+    def _pump(self, req: LLMRequest, st: _Stream, should_yield: YieldCheck) -> Outcome:
+        """Read chunks until the end, a stop, a kill, or the scheduler wants the worker."""
+        try:
+            for line in st.lines:
+                if req.cancelled:
+                    raise Cancelled("request cancelled")
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                chunk = json.loads(data)
+                st.usage = chunk.get("usage") or st.usage
+                for choice in chunk.get("choices") or []:
+                    piece = _piece(choice)
+                    if piece:
+                        req.completion_tokens += 1
+                        st.in_slice += 1
+                        text, stopped = st.stops.feed(piece)
+                        req.emit(text)
+                        if stopped:
+                            return self._done(req, "stop", st.usage)
+                    st.finish = choice.get("finish_reason") or st.finish
+                if st.finish is None and should_yield(st.in_slice):
+                    st.in_slice = 0
+                    return Outcome.PREEMPTED  # suspended: the stream waits, unread
         except (httpx.TransportError, httpx.RemoteProtocolError) as exc:
             raise _Retryable(str(exc) or type(exc).__name__) from exc
         except json.JSONDecodeError as exc:
             raise AiosError(f"core {self.name}: malformed stream from server: {exc}") from exc
-        if finish is None:  # no finish_reason: the server cut the stream short
+        if st.finish is None:  # no finish_reason: the server cut the stream short
             raise _Retryable("the stream ended before the generation finished")
-        req.emit(stops.flush())
-        return self._done(req, finish, usage)
+        req.emit(st.stops.flush())
+        return self._done(req, st.finish, st.usage)
 
     def _done(self, req: LLMRequest, finish: str, usage: dict[str, Any]) -> Outcome:
         if usage:
@@ -174,6 +209,18 @@ class OpenAICore(Core):
 
 class _Retryable(Exception):
     pass
+
+
+@dataclass(eq=False)
+class _Stream:
+    """One request's open response, kept across a pause."""
+
+    resp: httpx.Response
+    lines: Iterator[str]
+    stops: StopMatcher
+    finish: str | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    in_slice: int = 0
 
 
 def _piece(choice: dict[str, Any]) -> str:

@@ -73,6 +73,7 @@ class LLMRequest:
     enqueue_seq: int = 0
     enqueued_at: float = 0.0  # monotonic, last time it entered the ready queue
     pinned_core: str | None = None  # the core holding its KV state, if preempted
+    ended: bool = False  # set once, by Scheduler.end (under its lock)
 
     # Accounting, written by the scheduler and the worker.
     submitted_at: float = field(default_factory=time.time)
