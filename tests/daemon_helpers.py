@@ -21,7 +21,15 @@ def free_port() -> int:
 
 
 class Daemon:
-    def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        module: str = "aios",
+    ) -> None:
+        """``module`` is what ``python -m`` runs with ``serve ...``: benchmarks pass one
+        that wraps the daemon (e.g. with an event-loop lag probe)."""
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -31,7 +39,7 @@ class Daemon:
         self.args = [
             sys.executable,
             "-m",
-            "aios",
+            module,
             "serve",
             "--data-dir",
             str(data_dir),
