@@ -52,9 +52,6 @@ class LSFS:
         create_tables(engine)
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        # A local SQLite read takes microseconds: callers on the event loop run light
-        # reads in place, as a thread hand-off costs more than the read itself.
-        self.inline_reads = False
         files = FileRow.__table__
         self._stat_query = select(files).where(
             files.c.path == bindparam("path"), files.c.deleted.is_(False)
