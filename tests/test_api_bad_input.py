@@ -301,3 +301,36 @@ def test_cerebrum_null_fields_are_defaults(client: httpx.Client) -> None:
     data |= {"temperature": None, "max_new_tokens": None, "response_format": None}
     r = client.post("/query", json={"query_type": "llm", "query_data": data})
     assert r.status_code == 200 and r.json()["response"]["finished"], r.text
+
+
+def test_json_nested_past_the_parser_inside_files_and_strings_is_no_500(
+    client: httpx.Client,
+) -> None:
+    """The body check cannot see nesting inside a string or a file: a Cerebrum memory
+    file and an OpenAI tool call's arguments that are 100,000 levels deep."""
+    r = client.post(
+        "/v1/fs/write", json={"path": "memory/cerebrum/deep.json", "content": "[" * 100_000}
+    )
+    assert r.status_code == 200, r.text
+    r = client.post(
+        "/query",
+        json={
+            "query_type": "memory",
+            "query_data": {"operation_type": "get_memory", "params": {"memory_id": "deep"}},
+        },
+    )
+    assert r.status_code < 500, r.text
+    call = {"id": "1", "type": "function", "function": {"name": "f", "arguments": "[" * 100_000}}
+    body = {
+        "model": "fake",
+        "max_tokens": 4,
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "1", "content": "ok"},
+            {"role": "user", "content": "again"},
+        ],
+    }
+    r = client.post("/v1/chat/completions", json=body)
+    assert r.status_code < 500, r.text
+    assert_connection_kept(client, r)

@@ -246,3 +246,56 @@ async def test_an_approval_request_with_a_nan_timeout_is_a_bad_request(tmp_path:
         proc = await k.spawn(asks)
         await k.wait(proc.pid, 5)
     assert len(seen) == 1 and seen[0].details["errors"][0]["type"] == "finite_number"
+
+
+async def test_a_watcher_that_arrives_mid_generation_gets_the_tokens_from_then_on(
+    tmp_path: Path,
+) -> None:
+    """Tokens used to reach a process's stream only if someone watched when the
+    request was submitted."""
+    cfg = make_config(
+        tmp_path, llm={"cores": [{"kind": "llamacpp", "model": "fake"}]}, fs={"enabled": False}
+    )
+    core = FakeCore()
+    core.gate.clear()  # hold generation until the watcher is there
+
+    async def talker(ctx: Any, task: str) -> str:
+        return await ctx.chat("hello", max_tokens=5)
+
+    async with Kernel(cfg, cores=[core]) as k:
+        proc = await k.spawn(talker)
+        for _ in range(500):  # its request is in flight, nobody watching yet
+            live = k.procs.live(proc.pid)
+            if live is not None and live.inflight:
+                break
+            await asyncio.sleep(0.01)
+        queue = k.events.subscribe(proc.pid)
+        core.gate.set()
+        await k.wait(proc.pid, 30)
+        tokens = []
+        while not queue.empty():
+            event = queue.get_nowait()
+            if event["type"] == "token":
+                tokens.append(event["text"])
+    assert len(tokens) == 5
+
+
+def _chain(ctx: Any, task: str) -> str:
+    """A plain agent that delegates to a child of its kind and waits for it."""
+    depth = int(task)
+    if depth == 0:
+        return "leaf"
+    child = ctx.spawn("chain", str(depth - 1))
+    return str(ctx.wait(child.pid, 30).result)
+
+
+async def test_plain_agents_waiting_on_children_deeper_than_the_pool_finish(
+    tmp_path: Path,
+) -> None:
+    """Each agent of the chain holds a thread while it waits on its child: with the
+    slot held too, a chain one deeper than the pool waited forever."""
+    async with fake_kernel(tmp_path, agent_threads=2) as k:
+        k.agents.register("chain", _chain)
+        proc = await k.spawn("chain", "4")  # 5 plain agents on 2 slots
+        info = await k.wait(proc.pid, 30)
+        assert info.state == ProcessState.EXITED and info.result == "leaf"

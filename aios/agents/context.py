@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -90,14 +90,21 @@ class ProcessContext:
 class SyncProcessContext:
     """The same surface for agents written as plain functions (run in a thread)."""
 
-    def __init__(self, ctx: ProcessContext, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        ctx: ProcessContext,
+        loop: asyncio.AbstractEventLoop,
+        blocked: Callable[[Coroutine[Any, Any, Any]], Coroutine[Any, Any, Any]] | None = None,
+    ) -> None:
         self._ctx = ctx
         self._loop = loop
+        self._blocked = blocked  # gives the agent's thread slot back while it waits
         self.pid = ctx.pid
         self.task = ctx.task
 
     def _run(self, factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        return asyncio.run_coroutine_threadsafe(factory(), self._loop).result()
+        coro = factory() if self._blocked is None else self._blocked(factory())
+        return cast(T, asyncio.run_coroutine_threadsafe(coro, self._loop).result())
 
     def syscall(self, syscall: str, /, **args: Any) -> BaseModel:
         return self._run(lambda: self._ctx.syscall(syscall, **args))

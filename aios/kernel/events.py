@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["EventBus"]
@@ -15,15 +16,19 @@ QUEUE_LIMIT = 1000
 
 
 class EventBus:
-    def __init__(self) -> None:
+    def __init__(self, on_watch: Callable[[int], None] | None = None) -> None:
         self._subs: dict[int, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._on_watch = on_watch  # told when a process gets its first watcher
 
     def watching(self, pid: int | None) -> bool:
         return pid is not None and bool(self._subs.get(pid))
 
     def subscribe(self, pid: int) -> asyncio.Queue[dict[str, Any]]:
         q: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_LIMIT)
+        first = not self._subs.get(pid)
         self._subs.setdefault(pid, set()).add(q)
+        if first and self._on_watch is not None:
+            self._on_watch(pid)
         return q
 
     def unsubscribe(self, pid: int, q: asyncio.Queue[dict[str, Any]]) -> None:

@@ -47,6 +47,7 @@ from aios.kernel.sandbox import Sandbox
 from aios.kernel.scheduler import Scheduler
 from aios.kernel.store import Store
 from aios.kernel.syscalls import Call, Syscall, SyscallTable, builtin_syscalls
+from aios.kernel.sysllm import stream_tokens
 from aios.kernel.systool import allowed_tool
 from aios.kernel.tokens import TokenTable
 from aios.tools.builtin import register_builtin_tools
@@ -70,7 +71,7 @@ class Kernel(ProcessOps):
         self.store = Store(
             config.resolved_database_url, max_backlog=config.processes.max_write_backlog
         )
-        self.events = EventBus()
+        self.events = EventBus(on_watch=lambda pid: stream_tokens(self.procs, pid))
         self.metrics = Metrics()
         self.tokens = TokenTable()
         self.procs = ProcessTable(self.store, on_change=self._state_changed)
@@ -188,7 +189,7 @@ class Kernel(ProcessOps):
         await self._stop_fs()
         await self.sandbox.close()
         self.tools.close()
-        self.store.close()
+        await asyncio.to_thread(self.store.close)  # joins its writer: not on the loop
         log.info("kernel stopped")
 
     async def _stop_fs(self) -> None:
@@ -214,7 +215,9 @@ class Kernel(ProcessOps):
         """Look the syscall up, check the caller may make it, validate its arguments."""
         if not self._accepting:
             raise Unavailable("the kernel is not accepting work (starting or shutting down)")
-        if self.store.overloaded:  # refusing is better than growing the backlog unbounded
+        # refusing is better than growing the backlog unbounded, but stopping the load
+        # must stay possible
+        if self.store.overloaded and call.name not in ("proc.kill", "proc.suspend"):
             raise Unavailable(
                 f"the database is behind ({self.store.backlog} writes waiting); try again",
                 retry_after_s=1,

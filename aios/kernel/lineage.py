@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 __all__ = ["Ancestry", "Lineage"]
 
 KEEP_ENDED = 4096  # recently ended processes whose lineage is kept in memory
+MAX_DEPTH = 64  # a chain kept in memory; deeper ancestors are the database's (a relay
+# of processes each spawning the next would otherwise keep every ancestor alive)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,13 @@ class Lineage:
     pid: int
     parent: int | None
     up: Lineage | None  # the parent's lineage; None if unknown (or no parent)
+    depth: int = 0  # links to the farthest ancestor kept
+
+    @staticmethod
+    def of(pid: int, parent: int | None, up: Lineage | None) -> Lineage:
+        if up is None or up.depth + 1 >= MAX_DEPTH:
+            return Lineage(pid, parent, None)
+        return Lineage(pid, parent, up, up.depth + 1)
 
     def reaches(self, ancestor: int) -> bool | None:
         """True if ``ancestor`` is this process or an ancestor; None if unknown."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -26,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from aios.errors import Conflict, NotFound
 from aios.kernel.caps import Capabilities
-from aios.kernel.lineage import Ancestry, Lineage
+from aios.kernel.lineage import KEEP_ENDED, Ancestry, Lineage
 from aios.kernel.store import ProcessRow, Store
 
 __all__ = ["Counters", "Process", "ProcessInfo", "ProcessState", "ProcessTable"]
@@ -156,6 +157,9 @@ class ProcessTable:
     ) -> None:
         self._store = store
         self._live: dict[int, Process] = {}
+        # The final info of recently ended processes: it answers at once, even while
+        # the database's copy of the end is still queued (or was lost).
+        self._ended: OrderedDict[int, ProcessInfo] = OrderedDict()
         self._on_change = on_change
         # Spawns between their checks and their row (they count against the limits).
         self.creating: dict[int | None, int] = {}
@@ -213,7 +217,7 @@ class ProcessTable:
             priority=priority,
             capabilities=capabilities,
             created_at=now,
-            lineage=Lineage(pid, parent, up.lineage if up is not None else None),
+            lineage=Lineage.of(pid, parent, up.lineage if up is not None else None),
         )
         proc.resumed.set()
         self._live[pid] = proc
@@ -238,6 +242,9 @@ class ProcessTable:
     def _retire(self, proc: Process) -> None:
         if self._live.get(proc.pid) is proc:
             del self._live[proc.pid]
+            self._ended[proc.pid] = proc.info()
+            while len(self._ended) > KEEP_ENDED:
+                self._ended.popitem(last=False)
         if proc.lineage is not None:
             self.ancestry.ended(proc.lineage)
 
@@ -258,10 +265,13 @@ class ProcessTable:
     def running(self) -> list[Process]:
         return [p for p in self._live.values() if not p.state.terminal]
 
-    async def get(self, pid: int) -> ProcessInfo:
+    def _known(self, pid: int) -> ProcessInfo | None:
         proc = self._live.get(pid)
-        if proc is not None:
-            return proc.info()
+        return proc.info() if proc is not None else self._ended.get(pid)
+
+    async def get(self, pid: int) -> ProcessInfo:
+        if (known := self._known(pid)) is not None:
+            return known
         row = await self._store.aget_process(pid)
         if row is None:
             raise NotFound(f"no process {pid}", pid=pid)
@@ -269,9 +279,8 @@ class ProcessTable:
 
     def get_sync(self, pid: int) -> ProcessInfo:
         """``get`` for code off the event loop (and tests): it reads on this thread."""
-        proc = self._live.get(pid)
-        if proc is not None:
-            return proc.info()
+        if (known := self._known(pid)) is not None:
+            return known
         row = self._store.get_process(pid)
         if row is None:
             raise NotFound(f"no process {pid}", pid=pid)
@@ -287,8 +296,7 @@ class ProcessTable:
     def _merge(self, rows: Iterable[ProcessRow], states: list[str] | None) -> list[ProcessInfo]:
         out = []
         for row in rows:  # live processes: the in-memory state is the newest
-            proc = self._live.get(row.pid)
-            info = proc.info() if proc is not None else _row_info(row)
+            info = self._known(row.pid) or _row_info(row)
             if not states or info.state.value in states:
                 out.append(info)
         return out

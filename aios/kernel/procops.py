@@ -12,10 +12,10 @@ import contextvars
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aios.agents.context import ProcessContext, SyncProcessContext
 from aios.errors import AiosError, Conflict, PermissionDenied, Unavailable
@@ -35,17 +35,31 @@ __all__ = ["AgentThreads", "ProcessOps"]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 class AgentThreads:
-    """A bounded pool for plain-function agents. An agent waits on the loop for a
-    free thread (its process READY meanwhile); a thread is free again only when its
-    function returns, even if the process was killed (a thread cannot be stopped)."""
+    """A bounded pool for plain-function agents. ``threads`` agents compute at once;
+    another waits on the loop for a slot (its process READY meanwhile). An agent
+    blocked in a syscall gives its slot back until the syscall returns (``blocked``):
+    else agents waiting on their children, as deep as the pool, would wait forever.
+    A slot is free again only when its function returns, even if the process was
+    killed (a thread cannot be stopped)."""
 
-    def __init__(self, threads: int) -> None:
+    def __init__(self, threads: int, max_threads: int) -> None:
         self.threads = threads
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="aios-agent")
+        # threads blocked in syscalls hold no slot: as many as there are processes
+        self._pool = ThreadPoolExecutor(max(threads, max_threads), thread_name_prefix="aios-agent")
         self._slots = asyncio.Semaphore(threads)
         self._closed = False
+
+    async def blocked(self, coro: Awaitable[T]) -> T:
+        """Run a plain agent's syscall (on the loop) with its slot given back."""
+        self._slots.release()
+        try:
+            return await coro
+        finally:
+            await self._slots.acquire()
 
     async def run(self, fn: Callable[..., Any], *args: Any, waiting: Callable[[bool], None]) -> Any:
         if self._slots.locked():
@@ -95,7 +109,8 @@ class ProcessOps:
         """Made on first use (the kernel's constructor knows nothing of it)."""
         pool: AgentThreads | None = self.__dict__.get("_agent_threads")
         if pool is None:
-            pool = AgentThreads(cast("Kernel", self).config.processes.agent_threads)
+            limits = cast("Kernel", self).config.processes
+            pool = AgentThreads(limits.agent_threads, limits.max_live)
             self.__dict__["_agent_threads"] = pool
         return pool
 
@@ -211,7 +226,10 @@ class ProcessOps:
                     self.procs.refresh(proc)
 
                 result = await self.agent_threads.run(
-                    fn, SyncProcessContext(ctx, loop), proc.task, waiting=queued
+                    fn,
+                    SyncProcessContext(ctx, loop, self.agent_threads.blocked),
+                    proc.task,
+                    waiting=queued,
                 )
                 if inspect.isawaitable(result):
                     result = await result

@@ -34,7 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql import Select
 
@@ -145,6 +145,18 @@ def _reaching(starts: Sequence[int], ancestor: int) -> Select[tuple[int]]:
     return select(up.c.start).where(up.c.pid == ancestor).distinct()
 
 
+def _text(value: str) -> str:
+    """Text the database can encode: a lone surrogate (an agent's exception message,
+    a name made up in-process) would fail its whole batch."""
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _storable(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: _text(v) if isinstance(v, str) else v for k, v in fields.items()}
+
+
 class Store:
     """The kernel's database: created, passed in, closed."""
 
@@ -171,6 +183,8 @@ class Store:
             interval_s=flush_interval_s,
             retry_delays_s=retry_delays_s,
             max_backlog=max_backlog,
+            # the database's trouble, not the rows': retry whole, never drop
+            transient=lambda exc: isinstance(exc, OperationalError),
         )
         self._closed = False
 
@@ -186,6 +200,9 @@ class Store:
         except OperationalError as exc:  # locked past the busy timeout, disk full, ...
             log.warning("store: %r", exc)
             raise Unavailable("the database is busy; try again", retry_after_s=1) from None
+        except DatabaseError as exc:  # corrupt, or a statement it refused: not a 500
+            log.error("store: %r", exc)
+            raise Unavailable("the database failed; see the daemon's log") from None
         except RuntimeError as exc:  # the pool shut down meanwhile
             if not self._closed:
                 raise
@@ -226,7 +243,7 @@ class Store:
     def insert_process(self, **fields: Any) -> int:
         """Insert a process row now and return its pid."""
         with self.session() as s, s.begin():
-            row = ProcessRow(**fields)
+            row = ProcessRow(**_storable(fields))
             s.add(row)
             s.flush()
             return row.pid
@@ -236,7 +253,7 @@ class Store:
 
     def update_process(self, pid: int, **fields: Any) -> None:
         """Queue an update; later updates to the same pid merge into it."""
-        self.writer.update(pid, fields)
+        self.writer.update(pid, _storable(fields))
 
     def get_process(self, pid: int) -> ProcessRow | None:
         self.flush()
@@ -299,7 +316,7 @@ class Store:
     def add_syscall(self, **fields: Any) -> None:
         """Queue one audit row. Rows are inserted by one executemany, which takes its
         columns from the first row: every row carries every column."""
-        self.writer.add({**_SYSCALL_DEFAULTS, **fields})
+        self.writer.add(_storable({**_SYSCALL_DEFAULTS, **fields}))
 
     def list_syscalls(
         self, *, pid: int | None = None, name: str | None = None, limit: int = 1000

@@ -21,6 +21,7 @@ from aios.tools.schema_limits import MAX_GRAMMAR_CHARS, check_grammar, check_sch
 
 if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
+    from aios.kernel.process import ProcessTable
     from aios.kernel.syscalls import Call
 
 __all__ = ["ChatArgs", "ChatResult", "Message", "ModelsArgs", "ModelsResult"]
@@ -198,6 +199,13 @@ async def run_request(
             k.procs.refresh(proc)
 
 
+def stream_tokens(procs: ProcessTable, pid: int) -> None:
+    """A process got a watcher mid-generation: its tokens from now on reach it."""
+    proc = procs.live(pid)
+    for req in proc.inflight if proc is not None else ():
+        req.stream = True  # read by the worker at its next token
+
+
 def _account(call: Call, req: LLMRequest) -> None:
     call.started_at = req.started_at
     call.wait_s += req.wait_s
@@ -216,8 +224,8 @@ def _result(req: LLMRequest, res: LLMResult, json_schema: dict[str, Any] | None)
     if json_schema is not None:
         try:
             value = json.loads(res.text)
-        except json.JSONDecodeError:
-            value = None  # cut short by max_tokens; the text is still returned
+        except (ValueError, RecursionError):
+            value = None  # cut short by max_tokens (or absurdly deep); the text stays
     return ChatResult(
         text=res.text,
         finish_reason=res.finish_reason,

@@ -2,9 +2,12 @@
 batches, because a commit per token-level event would cost more than the work it
 records.
 
-A batch that fails is retried with backoff (a locked or briefly unavailable
-database); one that keeps failing is split until the rows that fail are alone, so
-the good rows are kept and only the bad ones are lost. Every loss is logged as an
+A batch that fails because of the database (locked, disk full, gone: ``transient``)
+is retried whole with a capped backoff for as long as it takes, the backlog bound
+refusing new work meanwhile; only at close is it given up after ``close`` 's
+timeout. A batch that fails because of its data is retried a few times, then split
+until the rows that fail are alone, so the good rows are kept and only the bad ones
+are lost. Every loss is logged as an
 error and counted (``lost``), and ``flush`` reports it instead of succeeding.
 """
 
@@ -34,8 +37,13 @@ class WriteBehind:
         interval_s: float = 0.05,
         retry_delays_s: Sequence[float] = (0.05, 0.25, 1.0),
         max_backlog: int = 100_000,
+        transient: Callable[[Exception], bool] = lambda _exc: False,
+        max_delay_s: float = 5.0,
     ) -> None:
         self._commit = write
+        self._transient = transient
+        self._max_delay = max_delay_s
+        self._give_up_at: float | None = None  # set by close: retrying ends then
         self._interval = interval_s
         self._delays = tuple(retry_delays_s)
         self.max_backlog = max_backlog
@@ -58,15 +66,28 @@ class WriteBehind:
 
     def update(self, pid: int, fields: dict[str, Any]) -> None:
         with self._cond:
+            if self._closed and not self._thread.is_alive():
+                self._dropped_after_close("update")
+                return
             self._updates.setdefault(pid, {}).update(fields)
             self._submitted += 1
             self._cond.notify()
 
     def add(self, row: dict[str, Any]) -> None:
         with self._cond:
+            if self._closed and not self._thread.is_alive():
+                self._dropped_after_close("row")
+                return
             self._rows.append(row)
             self._submitted += 1
             self._cond.notify()
+
+    def _dropped_after_close(self, what: str) -> None:
+        if what == "row":
+            self.lost_rows += 1
+        else:
+            self.lost_updates += 1
+        log.error("store: a %s came after the store closed: lost", what)
 
     # -- state -----------------------------------------------------------------------
 
@@ -101,6 +122,7 @@ class WriteBehind:
         """Write what is left and stop; False if something was lost or left."""
         with self._cond:
             self._closed = True
+            self._give_up_at = time.monotonic() + timeout * 0.8
             self._cond.notify_all()
         self._thread.join(timeout=timeout)
         with self._cond:
@@ -139,22 +161,32 @@ class WriteBehind:
         if not updates and not rows:
             return 0, 0
         error: Exception | None = None
-        for attempt, delay in enumerate((0.0, *self._delays)):
-            if delay:
-                time.sleep(delay)
+        attempt, data_attempts = 0, 0
+        while True:
             try:
                 self._commit(updates, rows)
                 return 0, 0
             except Exception as exc:  # the thread must live on, whatever failed
                 error = exc
-                self.retries += attempt < len(self._delays)
+                attempt += 1
                 log.warning(
                     "store: batch of %d updates and %d rows failed (attempt %d): %r",
                     len(updates),
                     len(rows),
-                    attempt + 1,
+                    attempt,
                     exc,
                 )
+            if self._transient(error):
+                if self._give_up_at is not None and time.monotonic() >= self._give_up_at:
+                    break  # closing, and the database is still not there
+                delay = min(self._max_delay, (self._delays or (0.05,))[0] * 2 ** (attempt - 1))
+            elif data_attempts < len(self._delays):
+                delay = self._delays[data_attempts]
+                data_attempts += 1
+            else:
+                break
+            self.retries += 1
+            time.sleep(delay)
         # Keeps failing: find the bad ones, keep the rest.
         lost_updates = sum(0 if self._try({pid: f}, []) else 1 for pid, f in updates.items())
         lost_rows = self._write_rows(rows)

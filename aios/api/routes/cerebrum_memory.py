@@ -4,6 +4,7 @@ like any other file."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -86,9 +87,9 @@ class CerebrumMemory:
     async def _recall(self, path: str) -> dict[str, Any]:
         """A memory file, checked: anyone with fs access may have written that path."""
         text = (await self.call("fs.read", path=path)).text
-        try:
-            data = json.loads(text or "")
-        except ValueError:
+        try:  # up to a file's size: off the loop; nesting past the parser's depth too
+            data = await asyncio.to_thread(json.loads, text or "")
+        except (ValueError, RecursionError):
             data = None
         if not (
             isinstance(data, dict)

@@ -43,7 +43,7 @@ def render_message(m: dict[str, Any], text: str) -> dict[str, str]:
 def _args(raw: Any) -> Any:
     try:
         return json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return raw
 
 

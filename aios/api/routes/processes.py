@@ -109,7 +109,9 @@ def router(api: Api, auth: Any) -> APIRouter:
             raise
 
         first = _frame({"type": "state", "pid": pid, "state": info.state.value})
-        if info.state.terminal:
+        # not in the live table: nothing will ever be published for it (its row may
+        # lag behind its end, or have lost it), so the stream ends here
+        if info.state.terminal or api.kernel.procs.live(pid) is None:
             bus.unsubscribe(pid, queue)
             return StreamingResponse(iter([first]), media_type="text/event-stream")
         return queue_response(
