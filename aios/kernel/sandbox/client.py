@@ -232,21 +232,17 @@ class Sandbox:
         else:
             in_r, in_w = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC), -1
         exited: asyncio.Future[Exit] = loop.create_future()
-        made: list[asyncio.BaseTransport] = []
+        # The pipes are ours before the broker hears of the program: a program that
+        # ends at once is reported while these awaits would still be running. Set up
+        # shielded: a cancel meanwhile must not leave an fd both closed here and owned
+        # by a transport (its number reused, the transport would close another's fd).
+        setup = asyncio.ensure_future(_connect(out_r, err_r, in_w))
         try:
-            # The pipes are ours before the broker hears of the program: a program that
-            # ends at once is reported while these awaits would still be running.
-            stdout, t_out = await reader(out_r)
-            made.append(t_out)
-            stderr, t_err = await reader(err_r)
-            made.append(t_err)
-            stdin_w = await writer(in_w) if in_w >= 0 else None
+            stdout, t_out, stderr, t_err, stdin_w = await asyncio.shield(setup)
         except BaseException:
-            for t in made:
-                t.close()
-            for fd in (in_r, out_w, err_w, *((out_r, err_r, in_w)[len(made) :])):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+            for fd in (in_r, out_w, err_w):  # the program never reached the broker
+                os.close(fd)
+            setup.add_done_callback(_close_pipes)
             raise
         rid, started = broker.expect()
         proc = ConfinedProcess(
@@ -353,3 +349,25 @@ class Sandbox:
             if not proc.exited.done():
                 proc.exited.set_result(Exit(None, 9))
         self._running.clear()
+
+
+async def _connect(out_r: int, err_r: int, in_w: int) -> tuple[Any, ...]:
+    stdout, t_out = await reader(out_r)
+    try:
+        stderr, t_err = await reader(err_r)
+        stdin_w = await writer(in_w) if in_w >= 0 else None
+    except BaseException:
+        t_out.close()
+        raise
+    return stdout, t_out, stderr, t_err, stdin_w
+
+
+def _close_pipes(setup: asyncio.Future[tuple[Any, ...]]) -> None:
+    """The pipes of a spawn given up while they were being set up."""
+    if setup.cancelled() or setup.exception() is not None:
+        return
+    _, t_out, _, t_err, stdin_w = setup.result()
+    t_out.close()
+    t_err.close()
+    if stdin_w is not None:
+        stdin_w.close()
