@@ -22,6 +22,7 @@ from pydantic_settings import (
 
 from aios.config_sections import (
     BUNDLED_MODEL_NAME,
+    AgentsConfig,
     ApiConfig,
     ApprovalsConfig,
     ChromaConfig,
@@ -30,6 +31,8 @@ from aios.config_sections import (
     HttpToolConfig,
     LlamaCppCoreConfig,
     LLMConfig,
+    McpConfig,
+    McpServerConfig,
     OpenAICoreConfig,
     ProcessesConfig,
     SandboxConfig,
@@ -41,6 +44,7 @@ from aios.errors import ConfigError
 
 __all__ = [
     "BUNDLED_MODEL_NAME",
+    "AgentsConfig",
     "ApiConfig",
     "ApprovalsConfig",
     "ChromaConfig",
@@ -50,6 +54,8 @@ __all__ = [
     "HttpToolConfig",
     "LLMConfig",
     "LlamaCppCoreConfig",
+    "McpConfig",
+    "McpServerConfig",
     "OpenAICoreConfig",
     "ProcessesConfig",
     "SandboxConfig",
@@ -96,6 +102,8 @@ class Config(BaseSettings):
     api: ApiConfig = Field(default_factory=ApiConfig)
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
     processes: ProcessesConfig = Field(default_factory=ProcessesConfig)
+    agents: AgentsConfig = Field(default_factory=AgentsConfig)
+    mcp: McpConfig = Field(default_factory=McpConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -183,9 +183,12 @@ class Sandbox:
         env: Mapping[str, str] | None = None,
         stdin: bool = False,
         ro_paths: Sequence[str] = (),
+        limits: Mapping[str, int] | None = None,
     ) -> ConfinedProcess:
         """Start ``argv`` confined, as ``owner``'s. Refuses when confinement is not
-        available. The caller must wait for or kill the result."""
+        available. The caller must wait for or kill the result. ``limits`` overrides
+        some of the configured ones (``cpu_s``, ``memory_bytes``, ...) for programs
+        that live long, such as MCP servers and isolated agents."""
         if not self._broker.alive or (not self._status.confined and owner != "probe"):
             raise SandboxUnavailable(
                 f"programs cannot be confined here: {self._status.reason or 'not started'}"
@@ -200,13 +203,7 @@ class Sandbox:
             "env": {"PATH": _PATH, "LANG": "C.UTF-8", "HOME": "/sandbox", "TMPDIR": "/tmp"}
             | dict(env or {}),
             "sandbox_dir": folder,
-            "limits": {
-                "cpu_s": cfg.cpu_s,
-                "memory_bytes": cfg.memory_bytes,
-                "file_bytes": cfg.file_bytes,
-                "open_files": cfg.open_files,
-                "processes": cfg.processes,
-            },
+            "limits": _limits(cfg, limits),
         }
         return await self._spawn(spec, stdin, owner)
 
@@ -349,6 +346,20 @@ class Sandbox:
             if not proc.exited.done():
                 proc.exited.set_result(Exit(None, 9))
         self._running.clear()
+
+
+def _limits(cfg: SandboxConfig, over: Mapping[str, int] | None) -> dict[str, int]:
+    base = {
+        "cpu_s": cfg.cpu_s,
+        "memory_bytes": cfg.memory_bytes,
+        "file_bytes": cfg.file_bytes,
+        "open_files": cfg.open_files,
+        "processes": cfg.processes,
+    }
+    unknown = set(over or ()) - set(base)
+    if unknown:
+        raise BadRequest(f"unknown sandbox limits: {sorted(unknown)}")
+    return base | {k: int(v) for k, v in (over or {}).items()}
 
 
 async def _connect(out_r: int, err_r: int, in_w: int) -> tuple[Any, ...]:
