@@ -1,7 +1,8 @@
 """The daemon's lifecycle: data directory, lock, token, serving, signals, shutdown.
 
 ``aios serve`` runs ``serve(config)``: it takes the data directory's lock (one
-daemon per data directory), makes sure the admin token exists, binds the port,
+daemon per data directory), makes sure the admin token exists, binds the port (and the
+Unix socket ``<data_dir>/run/api.sock``, the way in for isolated agents),
 starts the kernel (a missing model fails here, before anything is served), then
 serves HTTP until SIGTERM or SIGINT. On a signal the kernel stops accepting
 work at once; in-flight requests get the shutdown deadline to finish; then the
@@ -33,13 +34,15 @@ from aios.config import Config
 from aios.errors import AiosError, ConfigError
 from aios.kernel.kernel import Kernel
 
-__all__ = ["DataDirLock", "daemon_file", "ensure_token", "read_token", "serve"]
+__all__ = ["DataDirLock", "api_socket_path", "daemon_file", "ensure_token", "read_token", "serve"]
 
 log = logging.getLogger(__name__)
 
 TOKEN_FILE = "token"
 LOCK_FILE = "aios.lock"
 DAEMON_FILE = "daemon.json"
+API_SOCKET = "run/api.sock"
+_MAX_UNIX_PATH = 107  # sun_path holds 108 bytes with the terminating NUL
 
 
 class DataDirLock:
@@ -130,6 +133,38 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def api_socket_path(data_dir: Path) -> Path:
+    """Where the daemon serving ``data_dir`` listens on a Unix socket."""
+    return data_dir / API_SOCKET
+
+
+def _bind_unix(data_dir: Path) -> socket.socket | None:
+    """The API's Unix socket, for isolated agents (confined programs have no network;
+    the sandbox bind-mounts this socket, read-only, at /run/aios.sock). Its folder is
+    0700, so on the host only the daemon's user reaches it; the socket itself is 0666
+    when the daemon is root, because confined programs then run as another user (uid
+    65534). Every request still needs a token."""
+    path = api_socket_path(data_dir)
+    if len(os.fsencode(path)) > _MAX_UNIX_PATH:
+        log.warning("no Unix socket: its path %s is too long (isolated agents are off)", path)
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        if path.parent.is_symlink():  # chmod and bind would follow it out of the data dir
+            raise OSError(f"{path.parent} is a symbolic link")
+        os.chmod(path.parent, 0o700)
+        path.unlink(missing_ok=True)  # a dead daemon's: this one holds the data dir's lock
+        sock.bind(str(path))
+        os.chmod(path, 0o666 if os.geteuid() == 0 else 0o600)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on the Unix socket {path}: {exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(config: Config) -> int:
     """Run the daemon in the foreground; returns the exit status."""
     data_dir = config.data_dir
@@ -139,11 +174,16 @@ def serve(config: Config) -> int:
     try:
         token = ensure_token(data_dir)
         sock = _bind(config.host, config.port)
+        usock = None
         try:
+            usock = _bind_unix(data_dir) if config.api.unix_socket else None
             with asyncio.Runner(loop_factory=_loop_factory(config.api.event_loop)) as runner:
-                return runner.run(_serve(config, token, sock))
+                return runner.run(_serve(config, token, sock, usock))
         finally:
             sock.close()
+            if usock is not None:
+                usock.close()
+                api_socket_path(data_dir).unlink(missing_ok=True)
     finally:
         (data_dir / DAEMON_FILE).unlink(missing_ok=True)
         lock.release()
@@ -162,7 +202,9 @@ def _loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None
     return uvloop.new_event_loop
 
 
-async def _serve(config: Config, token: str, sock: socket.socket) -> int:
+async def _serve(
+    config: Config, token: str, sock: socket.socket, usock: socket.socket | None = None
+) -> int:
     from aios.api.app import create_app
 
     kernel = Kernel(config)
@@ -175,6 +217,8 @@ async def _serve(config: Config, token: str, sock: socket.socket) -> int:
             json.dumps({"pid": os.getpid(), "host": host, "port": port})
         )
         app = create_app(kernel, token)
+        if usock is not None:
+            kernel.api_socket = api_socket_path(config.data_dir)
         gc.freeze()  # what start-up built lives on: keep it out of full collections
         # Threads that hold the interpreter lock (codecs, sampling, the indexer) give it
         # up to the loop within 1 ms of its asking, not 5: measured in bench/loop.
@@ -203,7 +247,7 @@ async def _serve(config: Config, token: str, sock: socket.socket) -> int:
         # handler it found installed: make that a no-op so shutdown completes.
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, _ignore_signal)
-        await server.serve(sockets=[sock])
+        await server.serve(sockets=[sock] if usock is None else [sock, usock])
     finally:
         await kernel.close()
     return 0

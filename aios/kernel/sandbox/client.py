@@ -182,19 +182,21 @@ class Sandbox:
         network: bool = False,
         env: Mapping[str, str] | None = None,
         stdin: bool = False,
-        ro_paths: Sequence[str] = (),
+        ro_paths: Sequence[str | tuple[str, str]] = (),
         limits: Mapping[str, int] | None = None,
     ) -> ConfinedProcess:
         """Start ``argv`` confined, as ``owner``'s. Refuses when confinement is not
         available. The caller must wait for or kill the result. ``limits`` overrides
         some of the configured ones (``cpu_s``, ``memory_bytes``, ...) for programs
-        that live long, such as MCP servers and isolated agents."""
+        that live long, such as MCP servers and isolated agents. ``ro_paths``: host
+        paths it also sees, read-only, where they are, or (host, inside) pairs."""
         if not self._broker.alive or (not self._status.confined and owner != "probe"):
             raise SandboxUnavailable(
                 f"programs cannot be confined here: {self._status.reason or 'not started'}"
             )
         if owner in self._releasing:
             raise SandboxUnavailable(f"process {owner} has ended")
+        self._check_shown(ro_paths)
         folder = await self.folder(owner)
         cfg = self.cfg
         spec = self._template(network, ro_paths) | {
@@ -207,7 +209,24 @@ class Sandbox:
         }
         return await self._spawn(spec, stdin, owner)
 
-    def _template(self, network: bool, ro_paths: Sequence[str] = ()) -> dict[str, Any]:
+    def _check_shown(self, ro_paths: Sequence[str | tuple[str, str]]) -> None:
+        """No program is shown a folder holding the daemon's data directory (the
+        sandbox root's parent: the admin token, every process's files), such as "/"
+        or "~" in a server's ro_paths, or an agent folder that links to a parent."""
+        data = os.path.realpath(self.root.parent)
+        for entry in ro_paths:
+            host = os.path.realpath(entry if isinstance(entry, str) else entry[0])
+            if data == host or data.startswith(host.rstrip("/") + "/"):
+                raise BadRequest(
+                    "a folder the program would see holds the daemon's data directory "
+                    "(the admin token, every process's files): no confined program is "
+                    "shown it. Name a folder beside it, not above (or an agent folder "
+                    "that is no link to one of its parents)"
+                )
+
+    def _template(
+        self, network: bool, ro_paths: Sequence[str | tuple[str, str]] = ()
+    ) -> dict[str, Any]:
         """What the broker builds ahead of time (one program's root is made while the
         previous one runs); calls with the same template take the ready one."""
         cfg = self.cfg

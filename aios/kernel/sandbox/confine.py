@@ -157,12 +157,24 @@ class _Source:
         os.close(self.fd)
 
 
+def read_only(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(host path, path inside) of each read-only entry: a path is seen where it is
+    on the host; a [host, inside] pair elsewhere (a host path under /tmp would
+    collide with the program's own /tmp)."""
+    out = [(e, e) if isinstance(e, str) else (str(e[0]), str(e[1])) for e in spec["ro"]]
+    for _, inside in out:  # a mount over the new root, or outside it, is no confinement
+        if not inside.startswith("/") or inside == "/" or os.path.normpath(inside) != inside:
+            raise SetupError(f"{inside!r} is not a place inside the sandbox")
+    return out
+
+
 def _sources(spec: dict[str, Any]) -> list[tuple[_Source, str, bool]]:
     """(source, path inside, writable) for the system part of the new root."""
     out: list[tuple[_Source, str, bool]] = []
-    for host in ["/" + n for n in _TOP_LINKS] + list(spec["ro"]):
+    tops = [("/" + n, "/" + n) for n in _TOP_LINKS]
+    for host, inside in tops + read_only(spec):
         if os.path.lexists(host):  # merged-/usr systems link /bin etc.; others have folders
-            out.append((_Source(host), host, False))
+            out.append((_Source(host), inside, False))
     for dev in DEVICES:
         if os.path.exists(f"/dev/{dev}"):
             out.append((_Source(f"/dev/{dev}"), f"/dev/{dev}", True))
@@ -262,7 +274,7 @@ def _landlock(spec: dict[str, Any]) -> None:
     rx = _ll.FS_READ | _ll.EXECUTE
     rules: list[tuple[str, int]] = [("/usr", rx)]
     rules += [("/" + n, rx) for n in _TOP_LINKS if os.path.isdir("/" + n)]
-    rules += [(p, rx if p.startswith("/usr") else _ll.FS_READ) for p in spec["ro"]]
+    rules += [(p, rx if p.startswith("/usr") else _ll.FS_READ) for _, p in read_only(spec)]
     dev = _ll.READ_FILE | _ll.WRITE_FILE | _ll.TRUNCATE
     rules += [(f"/dev/{d}", dev) for d in DEVICES]
     rules += [(SANDBOX, _ll.FS_READ | _ll.FS_WRITE), ("/tmp", _ll.FS_READ | _ll.FS_WRITE)]
