@@ -33,6 +33,11 @@ def _client(args: argparse.Namespace) -> Any:
     return Client.from_config(_config(args))
 
 
+def _with_client(fn: Any, args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        return int(fn(args, client))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from aios.kernel.daemon import run_or_explain
 
@@ -109,23 +114,17 @@ def cmd_kill(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    with _client(args) as client:
-        info = client.syscall(
-            "proc.spawn", agent=args.agent, task=args.task, priority=args.priority
-        )
-        pid = info["pid"]
-        print(f"started pid {pid}", file=sys.stderr)
-        res = client.syscall("proc.wait", pid=pid, timeout=args.timeout)
-    proc = res["process"]
-    if not res["done"]:
-        print(f"pid {pid} still {proc['state']} after {args.timeout}s", file=sys.stderr)
-        return 1
-    if proc["state"] != "EXITED":
-        print(f"pid {pid} {proc['state']}: {proc['error']}", file=sys.stderr)
-        return 1
-    out = proc["result"]
-    print(out if isinstance(out, str) else json.dumps(out, indent=2))
-    return 0
+    """``aios run NAME TASK``: ``aios agents run`` (a plugin's consent asked here too)."""
+    from aios import cli_agents
+
+    args.name, args.isolated, args.cerebrum, args.yes = args.agent, False, None, False
+    return _with_client(cli_agents.cmd_run, args)
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from aios.mcpserver.stdio import main as mcp_main
+
+    return mcp_main(_config(args))
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -232,6 +231,13 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("doctor", parents=[common], help="check this machine and the daemon")
     d.set_defaults(func=cmd_doctor)
+
+    from aios.cli_agents import add_parser as add_agents
+
+    add_agents(sub, common, _with_client)
+
+    m = sub.add_parser("mcp", parents=[common], help="serve MCP on stdio (tools: the daemon's)")
+    m.set_defaults(func=cmd_mcp)
     return p
 
 

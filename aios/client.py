@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -49,11 +50,34 @@ class Client:
     def health(self) -> dict[str, Any]:
         return self._json(self._request("GET", "/v1/health"))
 
-    def syscall(self, name: str, **args: Any) -> dict[str, Any]:
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        return self._json(self._request("GET", path, params=params or None))
+
+    def post(self, path: str, body: Any = None) -> dict[str, Any]:
+        return self._json(self._request("POST", path, json=body))
+
+    # -- agents -----------------------------------------------------------------
+
+    def agents(self) -> list[dict[str, Any]]:
+        """Every agent and plugin, failed ones with their error."""
+        return self.get("/v1/agents")["agents"]  # type: ignore[no-any-return]
+
+    def agent(self, name: str) -> dict[str, Any]:
+        return self.get(f"/v1/agents/{quote(name, safe='')}")
+
+    def run_agent(
+        self, name: str, task: str = "", *, wait: bool = False, **kw: Any
+    ) -> dict[str, Any]:
+        """Spawn agent ``name``: ``{"done", "process"}`` (with ``wait``, once it ended
+        or ``timeout`` passed). ``kw``: isolated, priority, capabilities, timeout."""
+        body = {"task": task, "wait": wait, **{k: v for k, v in kw.items() if v is not None}}
+        return self.post(f"/v1/agents/{quote(name, safe='')}/run", body)
+
+    def syscall(self, name: str, /, **args: Any) -> dict[str, Any]:
         body = self._json(self._request("POST", "/v1/syscall", json={"name": name, "args": args}))
         return body["result"]  # type: ignore[no-any-return]
 
-    def stream(self, name: str, **args: Any) -> Iterator[dict[str, Any]]:
+    def stream(self, name: str, /, **args: Any) -> Iterator[dict[str, Any]]:
         """Server-sent events of a streaming syscall, as dicts."""
         payload = {"name": name, "args": {**args, "stream": True}}
         try:

@@ -12,13 +12,14 @@ Anything more is granted explicitly; ``tools: ["*"]`` stays possible.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["ADMIN", "Caller", "Capabilities"]
+__all__ = ["ADMIN", "Caller", "Capabilities", "missing"]
 
 _DEFAULT_SYSCALLS = [
     "llm.*",
@@ -31,6 +32,7 @@ _DEFAULT_SYSCALLS = [
     "proc.wait",
     "proc.kill",
     "proc.token",
+    "proc.log",
     "agent.list",
     "approval.request",
     "approval.list",
@@ -68,6 +70,26 @@ class Capabilities(BaseModel):
         description="calls that wait for a person, beyond the daemon's policy: risk hints "
         "(destructive, open_world, not_read_only, *) or tool:NAME / syscall:NAME patterns",
     )
+    max_priority: int | None = Field(
+        default=None, ge=-100, le=100, description="the highest priority it may run at"
+    )
+    llm_tokens: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**53,
+        description="prompt+completion tokens it and its descendants may use in its life "
+        "(none: no budget); a child's budget is at most what its parent has left",
+    )
+
+    @field_validator("syscalls", "models", "tools", "approvals", "fs_read", "fs_write")
+    @classmethod
+    def _printable(cls, values: list[str]) -> list[str]:
+        """No control or format characters (escapes, carriage returns, bidi
+        overrides): a person approves these sets as they are shown."""
+        for v in values:
+            if any(unicodedata.category(c) in ("Cc", "Cf") for c in v):
+                raise ValueError(f"control or format characters in {v[:100]!r}")
+        return values
 
     @field_validator("fs_read", "fs_write")
     @classmethod
@@ -124,7 +146,20 @@ class Capabilities(BaseModel):
         if self.proc_admin and not parent.proc_admin:
             out.append("proc_admin")
         out += [f"approvals:-{r}" for r in parent.approvals if r not in self.approvals]
+        if parent.max_priority is not None and (
+            self.max_priority is None or self.max_priority > parent.max_priority
+        ):
+            out.append(f"max_priority:{self.max_priority}")
+        if parent.llm_tokens is not None and (
+            self.llm_tokens is None or self.llm_tokens > parent.llm_tokens
+        ):
+            out.append(f"llm_tokens:{self.llm_tokens}")
         return out
+
+
+def missing(capability: str) -> str:
+    """How a refusal names what was not granted: ``missing capability tools:shell``."""
+    return f"missing capability {capability}"
 
 
 def _covered(pattern: str, parents: list[str]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import logging
 import time
@@ -18,9 +19,11 @@ from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aios.agents.context import ProcessContext, SyncProcessContext
-from aios.errors import AiosError, Conflict, PermissionDenied, Unavailable
+from aios.errors import AiosError, Conflict, Unavailable
 from aios.kernel.caps import ADMIN, Caller, Capabilities
 from aios.kernel.process import Process, ProcessInfo, ProcessState
+from aios.kernel.spawn import grant, plan_spawn, prepare
+from aios.kernel.sysllm import note_spawn
 
 if TYPE_CHECKING:
     from aios.agents.registry import AgentRegistry
@@ -129,11 +132,31 @@ class ProcessOps:
                     task.cancel()
             self.tokens.revoke(proc.pid)  # a process token dies with its process
             self._forget_sandbox(proc.pid)
+            self.llm_spent.pop(proc.pid, None)
+            self.llm_ancestors.pop(proc.pid, None)
             cast("Kernel", self).approvals.forget_process(proc.pid)
 
     def _forget_sandbox(self, pid: int) -> None:
         """An ended process's programs are killed and its sandbox folder dropped."""
         cast("Kernel", self).sandbox.release(str(pid))
+
+    @property
+    def llm_spent(self) -> dict[int, int]:
+        """Tokens used by each live process with a token budget, its descendants'
+        included (``sysllm.budget_left``)."""
+        spent: dict[int, int] | None = self.__dict__.get("_llm_spent")
+        if spent is None:
+            spent = self.__dict__["_llm_spent"] = {}
+        return spent
+
+    @property
+    def llm_ancestors(self) -> dict[int, tuple[int, ...]]:
+        """The ancestors with a token budget of each live process that has any
+        (``sysllm.note_spawn``)."""
+        up: dict[int, tuple[int, ...]] | None = self.__dict__.get("_llm_ancestors")
+        if up is None:
+            up = self.__dict__["_llm_ancestors"] = {}
+        return up
 
     async def spawn(
         self,
@@ -144,14 +167,19 @@ class ProcessOps:
         priority: int | None = None,
         capabilities: Capabilities | None = None,
         caller: Caller = ADMIN,
+        isolated: bool = False,
+        cerebrum: str | None = None,
     ) -> Process:
-        """Start an agent (an installed name or a callable) as a new process.
+        """Start an agent (an installed name, a plugin, a callable, or with
+        ``cerebrum`` a Cerebrum agent folder) as a new process.
 
-        Without capabilities, an admin's child gets the least-privilege defaults (its
-        home folder ``home/<pid>``, local tools) and a process's child gets its
-        parent's set. A child's home is inside its parent's (``home/<parent>/<pid>``).
-        A child never gets more than its parent: capabilities, priority (default: the
-        parent's), approval rules."""
+        Without capabilities, an admin's child gets its manifest's (a plugin) or the
+        least-privilege defaults (its home folder ``home/<pid>``, local tools), and a
+        process's child its manifest's or its parent's set. A child's home is inside
+        its parent's (``home/<parent>/<pid>``). A child never gets more than its
+        parent: capabilities, priority (default: the parent's), approval rules, what
+        is left of its token budget. A plugin's first run waits for a person's
+        consent (``aios.agents.consent``) before any of its code runs."""
         if not self._accepting:
             raise Unavailable("the kernel is not accepting work")
         limits = cast("Kernel", self).config.processes
@@ -167,33 +195,22 @@ class ProcessOps:
                     f"process {caller.pid} already has {children} running children",
                     limit=limits.max_children,
                 )
-        agent_name, fn = self.agents.resolve(agent)
+        kernel = cast("Kernel", self)
+        plan = plan_spawn(kernel, agent, isolated=isolated, cerebrum=cerebrum, caller=caller)
         parent, homes = None, "home"  # a child's home lies inside its parent's
         parent_proc: Process | None = None
-        if caller.admin:
-            caps = capabilities or Capabilities()
-            priority = 0 if priority is None else priority
-        else:
+        if not caller.admin:
             parent_proc = self.procs.live(caller.pid or 0)
             assert parent_proc is not None and caller.caps is not None
             parent = parent_proc.pid
             homes = parent_proc.home or "home"
-            priority = parent_proc.priority if priority is None else priority
-            if priority > parent_proc.priority:
-                raise PermissionDenied(
-                    f"a child cannot have a higher priority ({priority}) than its parent "
-                    f"({parent_proc.priority})"
-                )
-            caps = capabilities or caller.caps
-            # "~" is the child's home: <parent's home>/<pid>, known once created
-            excess = caps.for_home(f"{homes}/0").excess_over(caller.caps, self.tools.is_host)
-            if excess:
-                raise PermissionDenied(
-                    "a child cannot have capabilities its parent lacks", excess=excess
-                )
+        # "~" is the child's home: <parent's home>/<pid>, known once created
+        caps, priority = grant(
+            kernel, plan, capabilities, priority, caller, parent_proc, f"{homes}/0"
+        )
         proc = await self.procs.create(
-            name=name or agent_name,
-            agent=agent_name,
+            name=name or plan.name,
+            agent=plan.name,
             task=task,
             parent=parent,
             owner=caller.owner,
@@ -202,18 +219,30 @@ class ProcessOps:
         )
         proc.home = f"{homes}/{proc.pid}"
         self.procs.set_capabilities(proc, caps.for_home(proc.home))
+        if parent_proc is not None:
+            note_spawn(kernel, proc, parent_proc)
+        before = (
+            functools.partial(prepare, kernel, proc, plan, caps) if plan.needs_prepare else None
+        )
         self.procs.attach(
-            proc, asyncio.create_task(self._run(proc, fn), name=f"aios-pid-{proc.pid}")
+            proc,
+            asyncio.create_task(self._run(proc, plan.fn, before), name=f"aios-pid-{proc.pid}"),
         )
         if parent_proc is not None and parent_proc.state.terminal:
             self.kill(proc.pid)  # its parent ended while the row was written
         return proc
 
-    async def _run(self, proc: Process, fn: Any) -> None:
+    async def _run(
+        self, proc: Process, fn: Any, before: Callable[[], Awaitable[Any]] | None = None
+    ) -> None:
+        """``before``: consent and loading, whose result is ``fn`` (a plugin's)."""
         self.procs.start(proc)
         ctx = ProcessContext(cast("Kernel", self), proc)
         try:
             await proc.resumed.wait()  # spawned, then suspended before it ran
+            if before is not None:
+                fn = await before()
+                await proc.resumed.wait()  # suspended while a person decided
             if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
                 getattr(fn, "__call__", None)  # noqa: B004
             ):
@@ -240,7 +269,8 @@ class ProcessOps:
                 ProcessState.KILLED if proc.state == ProcessState.KILLED else ProcessState.FAILED
             )
             self.procs.end(proc, state, error=f"{exc.code}: {exc.message}")
-        except Exception as exc:
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # raised by agent code:
+            # re-raised out of a task, these two would stop the daemon's event loop
             log.info("process %d (%s) failed: %r", proc.pid, proc.name, exc)
             self.procs.end(proc, ProcessState.FAILED, error=f"{type(exc).__name__}: {exc}")
         else:

@@ -188,11 +188,20 @@ def denied(call: Call, rel: str, *, write: bool) -> PermissionDenied:
     # One answer whether ``rel`` exists or not, is a file or a folder: decided
     # before LSFS is asked anything, so it cannot be an oracle.
     what = "write" if write else "read"
-    return PermissionDenied(f"process {call.caller.pid} may not {what} {rel!r}", path=rel)
+    need = f"fs_{what}"  # the message repeats only the caller's own path
+    return PermissionDenied(
+        f"process {call.caller.pid} may not {what} {rel!r}: missing capability {need}",
+        path=rel,
+        capability=f"{need}:{rel}",
+    )
 
 
 def check(k: Kernel, call: Call, path: str, *, write: bool) -> str:
-    """The normalised path, if the caller may read (or write) it."""
+    """The normalised path, if the caller may read (or write) it. For a process,
+    ``~`` and ``~/...`` are in its home folder, as in its capabilities."""
+    home = call.proc.home if call.proc is not None else None
+    if home and (path == "~" or path.startswith("~/")):
+        path = home + path[1:]
     rel = lsfs(k).paths.norm(path)
     if not may(call, rel, write=write):
         raise denied(call, rel, write=write)

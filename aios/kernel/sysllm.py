@@ -16,15 +16,25 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aios.errors import AiosError, BadRequest, NotFound, PermissionDenied, TooLarge
+from aios.kernel.caps import missing
 from aios.kernel.llm.request import Event, GenParams, LLMRequest, LLMResult
 from aios.tools.schema_limits import MAX_GRAMMAR_CHARS, check_grammar, check_schema
 
 if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
-    from aios.kernel.process import ProcessTable
+    from aios.kernel.process import Process, ProcessTable
     from aios.kernel.syscalls import Call
 
-__all__ = ["ChatArgs", "ChatResult", "Message", "ModelsArgs", "ModelsResult"]
+__all__ = [
+    "ChatArgs",
+    "ChatResult",
+    "Message",
+    "ModelsArgs",
+    "ModelsResult",
+    "budget_left",
+    "charge_tokens",
+    "note_spawn",
+]
 
 
 class Message(BaseModel):
@@ -101,8 +111,21 @@ def build_request(k: Kernel, call: Call, args: ChatArgs) -> LLMRequest:
         raise NotFound(f"no core serves model {model!r}", model=model, models=sorted(k.models))
     caps = call.caller.caps
     if caps is not None and not caps.allows_model(model):
-        raise PermissionDenied(f"process {call.caller.pid} may not use model {model!r}")
+        raise PermissionDenied(
+            f"process {call.caller.pid} may not use model {model!r}: {missing('models:' + model)}",
+            capability=f"models:{model}",
+        )
     max_tokens = args.max_tokens or cfg.default_max_tokens
+    left = budget_left(k, call.proc) if call.proc is not None else None
+    guess = 0  # the prompt's tokens, guessed from its characters until the core counts
+    if left is not None:
+        guess = sum(len(m.content) for m in args.messages) // _CHARS_PER_TOKEN
+        if left - guess <= 0:
+            raise PermissionDenied(
+                f"process {call.caller.pid} has used its LLM token budget: {missing('llm_tokens')}",
+                capability="llm_tokens",
+            )
+        max_tokens = min(max_tokens, left - guess)
     if max_tokens > cfg.max_tokens_limit:
         raise TooLarge(
             f"max_tokens {max_tokens} exceeds the limit {cfg.max_tokens_limit}",
@@ -121,7 +144,7 @@ def build_request(k: Kernel, call: Call, args: ChatArgs) -> LLMRequest:
         priority = (
             min(priority, call.proc.priority) if args.priority is not None else call.proc.priority
         )
-    return LLMRequest(
+    req = LLMRequest(
         model=model,
         messages=[m.model_dump() for m in args.messages],
         params=GenParams(
@@ -140,6 +163,12 @@ def build_request(k: Kernel, call: Call, args: ChatArgs) -> LLMRequest:
         priority=priority,
         stream=args.stream,
     )
+    if left is not None and call.proc is not None:
+        # reserved now, so calls in flight at once (and children spawned meanwhile)
+        # share the budget instead of each seeing all of it; settled by run_request
+        call.extra[_RESERVED] = guess + max_tokens
+        charge_tokens(k, call.proc, guess + max_tokens)
+    return req
 
 
 async def run_request(
@@ -191,12 +220,62 @@ async def run_request(
     finally:
         _account(call, req)
         if proc is not None:
+            _settle(k, call, req.prompt_tokens + req.completion_tokens)
             proc.inflight.discard(req)
             if where == "running":
                 proc.llm_running -= 1
             else:
                 proc.llm_queued -= 1
             k.procs.refresh(proc)
+
+
+_CHARS_PER_TOKEN = 4
+_RESERVED = "llm_tokens_reserved"  # in Call.extra: what build_request reserved
+
+
+def _budgeted(k: Kernel, proc: Process) -> list[Process]:
+    """The process and its live ancestors that have a token budget: a child's tokens
+    count against each of them, so children cannot multiply a budget. Ancestors are
+    those noted at its spawn (``note_spawn``): a grandparent still counts once the
+    parent between them has ended."""
+    out = [proc] if proc.capabilities.llm_tokens is not None and not proc.state.terminal else []
+    for pid in k.llm_ancestors.get(proc.pid, ()):
+        p = k.procs.live(pid)
+        if p is not None and not p.state.terminal:
+            out.append(p)
+    return out
+
+
+def note_spawn(k: Kernel, proc: Process, parent: Process) -> None:
+    """Remember ``proc``'s budgeted ancestors (dropped when it ends)."""
+    up = k.llm_ancestors.get(parent.pid, ())
+    if parent.capabilities.llm_tokens is not None:
+        up = (parent.pid, *up)
+    if up:
+        k.llm_ancestors[proc.pid] = up
+
+
+def budget_left(k: Kernel, proc: Process) -> int | None:
+    """Tokens ``proc`` may still use (None: no budget applies)."""
+    spent = k.llm_spent
+    lefts = [p.capabilities.llm_tokens - spent.get(p.pid, 0) for p in _budgeted(k, proc)]  # type: ignore[operator]
+    return max(0, min(lefts)) if lefts else None
+
+
+def _settle(k: Kernel, call: Call, used: int) -> None:
+    """Replace what ``build_request`` reserved by what the call used."""
+    if call.proc is not None:
+        charge_tokens(k, call.proc, used - call.extra.pop(_RESERVED, 0))
+
+
+def charge_tokens(k: Kernel, proc: Process, tokens: int) -> None:
+    """Count ``tokens`` against ``proc`` and its budgeted ancestors (negative: a
+    reservation given back)."""
+    if tokens == 0:
+        return
+    spent = k.llm_spent
+    for p in _budgeted(k, proc):
+        spent[p.pid] = spent.get(p.pid, 0) + tokens
 
 
 def stream_tokens(procs: ProcessTable, pid: int) -> None:
@@ -262,6 +341,8 @@ async def chat_stream(k: Kernel, call: Call, args: ChatArgs) -> AsyncIterator[di
             task.cancel()  # and let it finish its accounting before the audit row
             with contextlib.suppress(asyncio.CancelledError, AiosError):
                 await task
+        if _RESERVED in call.extra:  # cancelled before run_request began: nothing used
+            _settle(k, call, 0)
     yield {"type": "result", "result": _result(req, res, args.json_schema).model_dump()}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aios.errors import Conflict, PermissionDenied
 from aios.kernel.caps import Capabilities
@@ -41,7 +41,9 @@ class EmptyArgs(_Args):
 
 
 class SpawnArgs(_Args):
-    agent: str = Field(min_length=1, max_length=200, description="an installed agent's name")
+    agent: str = Field(
+        default="", max_length=200, description="an installed agent's name (not with cerebrum)"
+    )
     task: str = Field(default="", max_length=200_000)
     name: str | None = Field(default=None, max_length=200)
     priority: int | None = Field(
@@ -49,8 +51,24 @@ class SpawnArgs(_Args):
     )
     capabilities: Capabilities | None = Field(
         default=None,
-        description="default: its home folder and local tools (a child: its parent's)",
+        description="default: its manifest's, else its home folder and local tools (a "
+        "child: its parent's); never more than its manifest grants",
     )
+    isolated: bool = Field(
+        default=False, description="run the plugin in its own confined OS process"
+    )
+    cerebrum: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="admin only: an absolute path to an AIOS/Cerebrum agent folder on the "
+        "daemon's host, run isolated",
+    )
+
+    @model_validator(mode="after")
+    def _what(self) -> SpawnArgs:
+        if not self.agent and self.cerebrum is None:
+            raise ValueError("give an agent's name (or a cerebrum folder)")
+        return self
 
 
 class PidArgs(_Args):
@@ -132,6 +150,8 @@ async def spawn(k: Kernel, call: Call, args: SpawnArgs) -> ProcessInfo:
         priority=args.priority,
         capabilities=args.capabilities,
         caller=call.caller,
+        isolated=args.isolated,
+        cerebrum=args.cerebrum,
     )
     return proc.info()
 
@@ -189,17 +209,6 @@ async def syscalls(k: Kernel, call: Call, args: SyscallsArgs) -> SyscallsResult:
     rows = await k.store.alist_syscalls(pid=args.pid, limit=args.limit)
     cols = [c.name for c in rows[0].__table__.columns] if rows else []
     return SyscallsResult(syscalls=[{c: getattr(r, c) for c in cols} for r in rows])
-
-
-class AgentsResult(BaseModel):
-    agents: list[dict[str, Any]]
-
-
-async def agent_list(k: Kernel, call: Call, args: EmptyArgs) -> AgentsResult:
-    """The installed agents (entry points ``aios.agents`` and registered ones)."""
-    return AgentsResult(
-        agents=[{"name": n, "description": k.agents.describe(n)} for n in k.agents.names()]
-    )
 
 
 class TokenResult(BaseModel):

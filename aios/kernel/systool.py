@@ -52,7 +52,12 @@ def may_use(call: Call, spec: ToolSpec) -> bool:
 def allowed_tool(k: Kernel, call: Call, name: str) -> ToolSpec:
     spec = k.tools.get(name)
     if not may_use(call, spec):
-        raise PermissionDenied(f"process {call.caller.pid} may not call tool {name!r}", tool=name)
+        raise PermissionDenied(
+            f"process {call.caller.pid} may not call tool {name!r}: "
+            f"missing capability tools:{name}",
+            tool=name,
+            capability=f"tools:{name}",
+        )
     return spec
 
 
