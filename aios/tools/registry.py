@@ -24,9 +24,15 @@ from aios.errors import AiosError, BadRequest, Conflict, DeadlineExceeded, NotFo
 from aios.tools.risk import UNKNOWN, Risk
 from aios.tools.schema_limits import check_schema, inline_refs
 
-__all__ = ["ToolError", "ToolRegistry", "ToolSpec", "external_spec"]
+__all__ = ["ToolDisabled", "ToolError", "ToolRegistry", "ToolSpec", "external_spec"]
 
 log = logging.getLogger(__name__)
+
+
+class ToolDisabled(Conflict):
+    """The tool is known but may not be called now; the message says why."""
+
+    code = "tool_disabled"
 
 
 class ToolError(AiosError):
@@ -48,6 +54,7 @@ class ToolSpec:
     is_async: bool = False
     semaphore: asyncio.Semaphore | None = field(default=None, compare=False, repr=False)
     risk: Risk = UNKNOWN
+    approvals: tuple[str, ...] = ()  # rules of its provider (an MCP server's config)
 
     @property
     def external(self) -> bool:
@@ -127,6 +134,7 @@ def external_spec(schema: dict[str, Any]) -> ToolSpec:
 class ToolRegistry:
     def __init__(self, *, threads: int = 32, default_timeout_s: float = 60.0) -> None:
         self._tools: dict[str, ToolSpec] = {}
+        self._disabled: dict[str, str] = {}  # name -> why it cannot be called now
         self._pool = concurrent.futures.ThreadPoolExecutor(threads, "aios-tool")
         self.default_timeout_s = default_timeout_s
 
@@ -140,6 +148,7 @@ class ToolRegistry:
         max_concurrency: int | None = None,
         replace: bool = False,
         risk: Risk | None = None,
+        approvals: tuple[str, ...] = (),
     ) -> ToolSpec:
         """Register a langchain tool, or a plain function (wrapped as a StructuredTool).
         ``risk``: its hints; without them a tool is assumed to reach the host and to
@@ -152,8 +161,8 @@ class ToolRegistry:
             else:
                 tool = StructuredTool.from_function(tool, name=name)
         tool_name = name or tool.name
-        if not tool_name.isidentifier():
-            raise BadRequest(f"tool name {tool_name!r} must be an identifier")
+        if not all(part.isidentifier() for part in tool_name.split(".", 1)):
+            raise BadRequest(f"tool name {tool_name!r} must be an identifier (or two, dotted)")
         if tool_name in self._tools and not replace:
             raise Conflict(f"a tool named {tool_name!r} is already registered")
         spec = ToolSpec(
@@ -167,8 +176,10 @@ class ToolRegistry:
             is_async=_is_async(tool),
             semaphore=asyncio.Semaphore(max_concurrency) if max_concurrency else None,
             risk=risk or UNKNOWN,
+            approvals=tuple(approvals),
         )
         self._tools[tool_name] = spec
+        self._disabled.pop(tool_name, None)
         return spec
 
     def is_host(self, name: str) -> bool:
@@ -178,10 +189,21 @@ class ToolRegistry:
 
     def unregister(self, name: str) -> None:
         self._tools.pop(name, None)
+        self._disabled.pop(name, None)
+
+    def disable(self, name: str, reason: str) -> None:
+        """Take a tool out of use (not listed, not planned); calling it names ``reason``."""
+        self._tools.pop(name, None)
+        self._disabled[name] = reason
+
+    def disabled(self) -> dict[str, str]:
+        return dict(self._disabled)
 
     def get(self, name: str) -> ToolSpec:
         spec = self._tools.get(name)
         if spec is None:
+            if name in self._disabled:
+                raise ToolDisabled(f"tool {name!r} is disabled: {self._disabled[name]}", tool=name)
             raise NotFound(f"no tool named {name!r}", tool=name, tools=self.names())
         return spec
 

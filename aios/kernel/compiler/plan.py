@@ -41,6 +41,7 @@ __all__ = [
 JOIN = "join()"
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TOOL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")  # "<server>.<tool>"
 _INT = re.compile(r"\d+")
 
 
@@ -263,7 +264,7 @@ class _Parser:
     def task(self) -> Task:
         task_id = int(self.match(_INT, "a task number"))
         self.expect(".")
-        tool = self.match(_NAME, "a tool name")
+        tool = self.match(_TOOL, "a tool name")
         self.expect("(")
         args: dict[str, Any] = {}
         if self.peek() != ")":
