@@ -26,11 +26,12 @@ from aios import __version__
 from aios.api.auth import authenticate
 from aios.api.body import BodyLimit
 from aios.api.common import ERROR_RESPONSES, Api, error_response
-from aios.api.routes import approvals, cerebrum, fs, llm, processes, system, work
+from aios.api.routes import agents, approvals, cerebrum, fs, llm, processes, system, work
 from aios.api.routes.system import SyscallBody
 from aios.errors import AiosError, BadRequest
 from aios.kernel.caps import Caller
 from aios.kernel.kernel import Kernel
+from aios.mcpserver.http import McpHttp
 
 __all__ = ["SyscallBody", "create_app"]
 
@@ -41,11 +42,13 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
     kernel.tokens.set_admin(admin_token)
     cfg = kernel.config.api
     api = Api(kernel, cfg)
+    mcp = McpHttp(api)  # /mcp: aios as an MCP server (aios/mcpserver)
     app = FastAPI(
         title="aios",
         version=__version__,
         description="The aios kernel's syscall API. Authenticate with "
         "`Authorization: Bearer <token>` (`aios token`).",
+        lifespan=mcp.lifespan,
     )
     app.add_middleware(_LastResort)  # innermost: the body was checked by then
     app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
@@ -92,11 +95,12 @@ def create_app(kernel: Kernel, admin_token: str) -> FastAPI:
         log.exception("unhandled error in the API")
         return error_response(AiosError("internal error"))
 
-    for module in (system, processes, approvals, llm, work, fs, cerebrum):
+    for module in (system, processes, agents, approvals, llm, work, fs, cerebrum):
         for route in module.router(api, auth).routes:
             if isinstance(route, APIRoute):
                 route.responses = {**ERROR_RESPONSES, **route.responses}
             app.router.routes.append(route)
+    app.router.routes.append(mcp.route())
     _declare_security(app, auth)
     return app
 

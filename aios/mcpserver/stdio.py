@@ -1,0 +1,124 @@
+"""``aios mcp``: an MCP server on stdin/stdout for editors and desktop assistants.
+
+It holds no kernel: every tool call is forwarded to the running daemon as one
+syscall over its HTTP API, with the token the CLI would use (``AIOS_TOKEN``, else
+the data dir's admin token; ``AIOS_URL``, else the daemon the data dir names), so
+the daemon checks, accounts and audits it like any other call. stdout carries the
+protocol only: logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from aios.client import Client
+from aios.config import Config
+from aios.errors import AiosError, Unavailable
+
+__all__ = ["DaemonBackend", "main", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+class DaemonBackend:
+    """The daemon's syscalls over its HTTP API, as the token's caller."""
+
+    def __init__(self, url: str, token: str | None, *, timeout: float = 600.0) -> None:
+        self.url = url
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.AsyncClient(
+            base_url=url, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0)
+        )
+
+    @classmethod
+    def from_config(cls, config: Config) -> DaemonBackend:
+        """The daemon and token the CLI would use (AIOS_URL / AIOS_TOKEN, else the data
+        dir's daemon and admin token)."""
+        from aios.kernel.daemon import read_token
+
+        with Client.from_config(config) as client:  # finds the URL as the CLI does
+            url = client.base_url
+        token = os.environ.get("AIOS_TOKEN")
+        if not token:
+            # the admin is "the person": its calls never wait for approval, so the
+            # assistant on the other end would act unchecked on everything
+            log.warning(
+                "aios mcp: no AIOS_TOKEN, so the client acts as the admin (every file and "
+                "tool, no approvals); give it a process token (proc.token) to limit it"
+            )
+        return cls(url, token or read_token(Path(config.data_dir)))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def syscall(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            resp = await self._http.post("/v1/syscall", json={"name": name, "args": args})
+        except httpx.TransportError as exc:
+            raise Unavailable(
+                f"cannot reach the aios daemon at {self.url} ({exc}); is 'aios serve' running?"
+            ) from None
+        try:
+            body = resp.json()
+        except ValueError:
+            raise AiosError(
+                f"unexpected answer from the daemon (HTTP {resp.status_code})"
+            ) from None
+        if resp.status_code >= 400 or not isinstance(body, dict):
+            err = body.get("error") if isinstance(body, dict) else None
+            raise AiosError.from_dict(err if isinstance(err, dict) else {"message": resp.text})
+        result: dict[str, Any] = body.get("result") or {}
+        return result
+
+    def allows(self, syscall: str) -> bool:
+        return True  # the daemon decides on each call; refusals come back as tool errors
+
+    async def health(self) -> None:
+        try:
+            (await self._http.get("/v1/health")).raise_for_status()
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"the aios daemon at {self.url} does not answer ({exc})") from None
+
+
+async def serve(backend: DaemonBackend) -> None:
+    """Serve MCP on this process's stdin/stdout until the client closes them."""
+    from mcp.server.stdio import stdio_server
+
+    from aios.kernel.syscalls import SyscallTable, builtin_syscalls
+    from aios.mcpserver.tools import McpTools, build_server
+
+    server = build_server(McpTools(SyscallTable(builtin_syscalls())), lambda _ctx: backend)
+    try:
+        await backend.health()
+    except AiosError as exc:  # the daemon may start later; each call says so meanwhile
+        log.warning("aios mcp: %s", exc.message)
+    try:
+        async with stdio_server() as (read, write):
+            await server.run(read, write, server.create_initialization_options())
+    finally:
+        await backend.aclose()
+
+
+def main(config: Config) -> int:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=config.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if config.log_level != "debug":  # the SDK and httpx log every request at info
+        for name in ("mcp", "httpx"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    backend = DaemonBackend.from_config(config)
+    log.info("aios mcp: forwarding to %s", backend.url)
+    try:
+        asyncio.run(serve(backend))
+    except KeyboardInterrupt:
+        return 130
+    return 0
