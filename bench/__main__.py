@@ -21,6 +21,7 @@ ALL = [
     "api",
     "sandbox",
     "loop",
+    "agents",
     "soak",
 ]
 # Run only when named (``make bench B=soak``): it takes minutes (10 of mixed load by
