@@ -20,9 +20,9 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from aios.config_plugins import AgentsConfig, McpConfig, McpServerConfig
 from aios.config_sections import (
     BUNDLED_MODEL_NAME,
-    AgentsConfig,
     ApiConfig,
     ApprovalsConfig,
     ChromaConfig,
@@ -31,8 +31,6 @@ from aios.config_sections import (
     HttpToolConfig,
     LlamaCppCoreConfig,
     LLMConfig,
-    McpConfig,
-    McpServerConfig,
     OpenAICoreConfig,
     ProcessesConfig,
     SandboxConfig,

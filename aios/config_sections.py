@@ -284,29 +284,6 @@ class FsConfig(_Section):
     )
 
 
-class AgentsConfig(_Section):
-    """Agent plugins: where they are found, how isolated ones run (docs/AGENTS.md)."""
-
-    plugin_dirs: list[Path] = Field(
-        default_factory=list,
-        description="more folders of plugins, beside the repository's plugins/ and "
-        "<data_dir>/plugins",
-    )
-
-
-class McpServerConfig(_Section):
-    """One MCP server whose tools become aios tools named ``<name>.<tool>``."""
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
-    transport: Literal["stdio", "http"] = "stdio"
-
-
-class McpConfig(_Section):
-    """MCP servers used as tools (the client side; docs/MCP.md)."""
-
-    servers: list[McpServerConfig] = Field(default_factory=list)
-
-
 class ApiConfig(_Section):
     cors_origins: list[str] = Field(default_factory=list, description="off when empty")
     max_body_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
@@ -320,4 +297,9 @@ class ApiConfig(_Section):
     auth_fail_burst: int = Field(default=20, ge=1)
     event_loop: Literal["auto", "asyncio", "uvloop"] = Field(
         default="auto", description="auto: uvloop where it is installed"
+    )
+    unix_socket: bool = Field(
+        default=True,
+        description="also serve on <data_dir>/run/api.sock (isolated agents reach the "
+        "daemon there: confined programs have no network); a token is still needed",
     )

@@ -17,19 +17,14 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from aios.agents.registry import AgentRegistry
 from aios.config import Config
-from aios.errors import (
-    AiosError,
-    BadRequest,
-    Cancelled,
-    PermissionDenied,
-    Unavailable,
-)
+from aios.errors import AiosError, BadRequest, Cancelled, PermissionDenied, Unavailable
 from aios.fs.embed import Embedder
 from aios.fs.fs import LSFS
 from aios.fs.monitor import watch
@@ -38,6 +33,7 @@ from aios.kernel.approvals import ApprovalQueue
 from aios.kernel.audit import Audit
 from aios.kernel.caps import Caller
 from aios.kernel.events import EventBus
+from aios.kernel.health import health
 from aios.kernel.llm import Core, CoreWorker, build_cores
 from aios.kernel.llm.pool import CorePool
 from aios.kernel.metrics import Metrics, kernel_metrics
@@ -51,6 +47,7 @@ from aios.kernel.sysllm import stream_tokens
 from aios.kernel.systool import allowed_tool
 from aios.kernel.tokens import TokenTable
 from aios.tools.builtin import register_builtin_tools
+from aios.tools.mcp import McpManager
 from aios.tools.registry import ToolRegistry
 
 __all__ = ["Kernel"]
@@ -96,6 +93,7 @@ class Kernel(ProcessOps):
         )
         self.sandbox = Sandbox(config.tools.sandbox, config.data_dir / "sandbox")
         register_builtin_tools(self.tools, config.tools, self.sandbox)
+        self.mcp = McpManager(config.mcp, self.tools, self.sandbox, self.approvals, self.store)
         self.fs: LSFS | None = None
         if config.fs.enabled:
             self.fs = LSFS(
@@ -110,8 +108,9 @@ class Kernel(ProcessOps):
             register_fs_tools(self.tools, self)
         self._fs_stop = asyncio.Event()
         self._fs_watch: asyncio.Task[None] | None = None
-        self.agents = agents or AgentRegistry.discover()
+        self.agents = agents or AgentRegistry.discover(config, self.tools)
         self.started_at: float | None = None
+        self.api_socket: Path | None = None  # the daemon's Unix socket, once it serves
         self._accepting = False
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -141,6 +140,12 @@ class Kernel(ProcessOps):
             self.store.close()
             raise
         self.pool.start()
+        for server in self.agents.mcp_servers():  # plugins' own servers, beside the config's
+            try:
+                self.mcp.add_server(server)
+            except AiosError as exc:  # a name taken: that plugin's server is not started
+                log.warning("MCP server %r of a plugin: %s", server.name, exc.message)
+        await self.mcp.start()  # connects in the background: never waits for a server
         self.started_at = time.time()
         self._accepting = True
         log.info(
@@ -187,6 +192,7 @@ class Kernel(ProcessOps):
         self.close_agent_threads()
         await self.pool.stop(self.config.llm.worker_stop_timeout_s)  # never frees a busy core
         await self._stop_fs()
+        await self.mcp.close()
         await self.sandbox.close()
         self.tools.close()
         await asyncio.to_thread(self.store.close)  # joins its writer: not on the loop
@@ -234,10 +240,12 @@ class Kernel(ProcessOps):
             # the process table's capabilities, whatever the Caller object claimed
             caller = call.caller = Caller(pid=proc.pid, caps=proc.capabilities, owner=proc.owner)
             if entry.admin_only or not proc.capabilities.allows_syscall(call.name):
+                need = "admin" if entry.admin_only else f"syscalls:{call.name}"
                 raise PermissionDenied(
-                    f"process {caller.pid} may not call {call.name}",
+                    f"process {caller.pid} may not call {call.name}: missing capability {need}",
                     syscall=call.name,
                     pid=caller.pid,
+                    capability=need,
                 )
         if not isinstance(args, entry.request | Mapping):
             raise BadRequest(f"the arguments of {call.name} are an object of named values")
@@ -265,14 +273,12 @@ class Kernel(ProcessOps):
             await proc.resumed.wait()
             if proc.state.terminal:
                 raise Cancelled(f"process {proc.pid} ended while suspended")
-        tool, risk = None, entry.risk
+        tool, risk, rules = None, entry.risk, proc.capabilities.approvals
         if entry.name == "tool.call":
             # permission first: never ask a person about a call refused anyway
             spec = allowed_tool(self, call, req.name)  # type: ignore[attr-defined]
-            tool, risk = spec.name, spec.risk
-        rule = self.approvals.rule_for(
-            proc.capabilities.approvals, proc.pid, entry.name, tool, risk
-        )
+            tool, risk, rules = spec.name, spec.risk, [*rules, *spec.approvals]  # its provider's
+        rule = self.approvals.rule_for(rules, proc.pid, entry.name, tool, risk)
         if rule is None:
             return
         args = req.args if tool else req.model_dump(mode="json", exclude_defaults=True)  # type: ignore[attr-defined]
@@ -380,20 +386,4 @@ class Kernel(ProcessOps):
         return all(c.grammar for c in self.cores if c.model == name)
 
     def health(self) -> dict[str, Any]:
-        from aios import __version__
-
-        status = "ok" if self._accepting else "stopping"
-        if status == "ok" and self.store.overloaded:
-            status = "degraded"
-        return {
-            "status": status,
-            "version": __version__,
-            "models": sorted(self.models),
-            # no file paths: anyone may read the health, and paths are the server's
-            "cores": [{k: v for k, v in c.info().items() if k != "path"} for c in self.cores],
-            "policy": self.scheduler.policy,
-            "processes_running": len(self.procs.running()),
-            "approvals_pending": self.approvals.pending(),
-            "sandbox": self.sandbox.status().to_dict(),
-            "store": self.store.status(),
-        }
+        return health(self)

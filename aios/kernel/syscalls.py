@@ -123,14 +123,17 @@ def entry(
 def builtin_syscalls() -> list[Syscall]:
     """The kernel's own table: one line per syscall, naming its handler."""
     from aios.kernel import (
+        sysagent,
         sysapproval,
         syscompile,
         sysfs,
         sysfs_semantic,
         sysllm,
+        syslog,
         sysproc,
         systool,
     )
+    from aios.tools.mcp import syscalls as sysmcp
 
     fs = sysfs
     sem = sysfs_semantic
@@ -173,7 +176,11 @@ def builtin_syscalls() -> list[Syscall]:
         entry("proc.resume", sysproc.resume),
         entry("proc.syscalls", sysproc.syscalls, risk=ro),
         entry("proc.token", sysproc.token, risk=ro),
-        entry("agent.list", sysproc.agent_list, risk=ro),
+        entry("proc.log", syslog.log, risk=ro),
+        entry("agent.list", sysagent.agent_list, risk=ro),
+        entry("agent.info", sysagent.agent_info, risk=ro),
+        entry("mcp.servers", sysmcp.servers, admin_only=True, risk=ro),
+        entry("mcp.refresh", sysmcp.refresh, admin_only=True),
         entry("approval.list", sysapproval.list_, risk=ro),
         entry("approval.get", sysapproval.get, risk=ro),
         entry("approval.respond", sysapproval.respond, admin_only=True),
