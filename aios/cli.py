@@ -124,7 +124,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_mcp(args: argparse.Namespace) -> int:
     from aios.mcpserver.stdio import main as mcp_main
 
-    return mcp_main(_config(args))
+    approve = args.approve if args.approve is not None else ["destructive"]
+    caps: dict[str, Any] = {"approvals": [r for r in approve if r != "none"]}
+    for key in ("fs_read", "fs_write", "tools"):
+        if getattr(args, key):
+            caps[key] = getattr(args, key)
+    return mcp_main(_config(args), admin=args.admin, capabilities=caps)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -237,6 +242,22 @@ def _parser() -> argparse.ArgumentParser:
     add_agents(sub, common, _with_client)
 
     m = sub.add_parser("mcp", parents=[common], help="serve MCP on stdio (tools: the daemon's)")
+    m.add_argument(
+        "--admin",
+        action="store_true",
+        help="act as the admin (every file and tool, no approvals); default: a session "
+        "process with the capabilities below (AIOS_TOKEN: that token's)",
+    )
+    m.add_argument("--fs-read", action="append", metavar="FOLDER", help="LSFS folder it may read")
+    m.add_argument("--fs-write", action="append", metavar="FOLDER", help="... and write")
+    m.add_argument("--tools", action="append", metavar="NAME", help="a tool or pattern it may use")
+    m.add_argument(
+        "--approve",
+        action="append",
+        default=None,
+        metavar="RULE",
+        help="calls that wait for a person (default: destructive; none: no rule)",
+    )
     m.set_defaults(func=cmd_mcp)
     return p
 

@@ -69,7 +69,9 @@ class McpServerConfig(_Section):
     )
     memory_bytes: int | None = Field(default=None, ge=16 * 1024 * 1024)
     max_message_bytes: int = Field(
-        default=8 * 2**20, ge=1024, description="stdio: longest JSON-RPC message it may send"
+        default=8 * 2**20,
+        ge=1024,
+        description="longest JSON-RPC message or HTTP answer it may send",
     )
     # http: the streamable HTTP transport
     url: str | None = Field(default=None, description="http: e.g. http://127.0.0.1:8765/mcp")

@@ -27,6 +27,7 @@ from mcp.client.streamable_http import streamable_http_client
 from aios.api.app import create_app
 from aios.fs.embed import Embedder
 from aios.kernel import Kernel
+from aios.kernel.daemon import TOKEN_FILE
 from aios.tools.risk import READ_ONLY
 from tests.conftest import make_config
 from tests.daemon_helpers import Daemon
@@ -319,3 +320,42 @@ async def test_compile_through_mcp_on_the_real_model(tmp_path: Path) -> None:
     res = r.structured_content
     assert res is not None and res["status"] == "ok", res
     assert res["tasks"][0]["tool"] == "calculator"
+
+
+async def test_aios_mcp_without_a_token_is_a_least_privilege_session_process(
+    live: LiveApp, tmp_path: Path
+) -> None:
+    """No AIOS_TOKEN and no --admin: the client's calls are a session process's, with
+    only the folders given; the process ends with the client."""
+    data = tmp_path / "client"
+    data.mkdir()
+    (data / TOKEN_FILE).write_text(live.token)  # the admin token, as the daemon leaves it
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "aios", "mcp", "--data-dir", str(data), "--fs-write", "shared"],
+        env={
+            "AIOS_URL": live.url,
+            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        },
+        cwd=str(REPO),
+    )
+    _admin(live, "fs.write", path="private/s.txt", content="secret")
+    with (tmp_path / "stderr.log").open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), read_timeout_seconds=60) as c:
+            w = await c.call_tool("fs_write", {"path": "shared/a.txt", "content": "hi"})
+            assert not w.is_error, w.content
+            r = await c.call_tool("fs_read", {"path": "private/s.txt"})
+            assert r.is_error and r.structured_content is not None
+            assert r.structured_content["error"]["code"] == "permission_denied"
+    info = _admin(live, "fs.history", path="shared/a.txt").json()["result"]
+    author = info["versions"][0]["author"]
+    assert author.startswith("pid:"), author
+    pid = int(author.split(":")[1])
+    proc = _admin(live, "proc.get", pid=pid).json()["result"]
+    assert proc["name"] == "mcp-session"
+    for _ in range(50):  # killed when the client went away
+        if proc["state"] == "KILLED":
+            break
+        await asyncio.sleep(0.1)
+        proc = _admin(live, "proc.get", pid=pid).json()["result"]
+    assert proc["state"] == "KILLED", proc

@@ -7,7 +7,7 @@ from typing import Any
 
 from aios.agents.sdk import Agent
 
-__all__ = ["ChatAgent", "SleepAgent"]
+__all__ = ["ChatAgent", "SessionAgent", "SleepAgent"]
 
 
 class ChatAgent(Agent):
@@ -42,3 +42,25 @@ class SleepAgent(Agent):
             async with waiting("timer"):
                 await asyncio.sleep(seconds)
         return seconds
+
+
+class SessionAgent(Agent):
+    """Stands for a client outside aios (``aios mcp``): it does nothing and waits
+    until it is killed, or for ``task`` seconds (default and at most 30 days), so the
+    client's calls are a process's, with its capabilities, accounting and approvals."""
+
+    name = "session"
+
+    async def run(self, task: str, ctx: Any) -> Any:
+        limit = 30 * 86400.0
+        try:
+            seconds = min(max(float(task or limit), 0.0), limit)
+        except ValueError:
+            raise ValueError(f"the task of session is a number of seconds, not {task!r}") from None
+        waiting = getattr(ctx, "waiting", None)
+        if waiting is None:
+            await asyncio.sleep(seconds)
+        else:
+            async with waiting("client"):
+                await asyncio.sleep(seconds)
+        return "ended"

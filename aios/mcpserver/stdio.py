@@ -1,15 +1,19 @@
 """``aios mcp``: an MCP server on stdin/stdout for editors and desktop assistants.
 
 It holds no kernel: every tool call is forwarded to the running daemon as one
-syscall over its HTTP API, with the token the CLI would use (``AIOS_TOKEN``, else
-the data dir's admin token; ``AIOS_URL``, else the daemon the data dir names), so
-the daemon checks, accounts and audits it like any other call. stdout carries the
-protocol only: logs go to stderr.
+syscall over its HTTP API (``AIOS_URL``, else the daemon the data dir names), so the
+daemon checks, accounts and audits it like any other call. Whose call: the process
+token in ``AIOS_TOKEN``; else a ``session`` process spawned for this client with the
+capabilities given on the command line (least privilege by default, destructive
+calls waiting for a person) and killed when the client goes; the admin only when
+asked for (``--admin``): the admin is the person, whose calls never wait for an
+approval. stdout carries the protocol only: logs go to stderr.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -36,35 +40,80 @@ class DaemonBackend:
         self._http = httpx.AsyncClient(
             base_url=url, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0)
         )
+        self._session: tuple[str, dict[str, Any]] | None = None  # (admin token, caps)
+        self._pid: int | None = None
+        self._starting = asyncio.Lock()
 
     @classmethod
-    def from_config(cls, config: Config) -> DaemonBackend:
-        """The daemon and token the CLI would use (AIOS_URL / AIOS_TOKEN, else the data
-        dir's daemon and admin token)."""
+    def from_config(
+        cls, config: Config, *, admin: bool = False, capabilities: dict[str, Any] | None = None
+    ) -> DaemonBackend:
+        """The daemon the CLI would use, as ``AIOS_TOKEN``'s caller, the admin
+        (``admin``), or a new session process with ``capabilities``."""
         from aios.kernel.daemon import read_token
 
         with Client.from_config(config) as client:  # finds the URL as the CLI does
             url = client.base_url
         token = os.environ.get("AIOS_TOKEN")
-        if not token:
-            # the admin is "the person": its calls never wait for approval, so the
-            # assistant on the other end would act unchecked on everything
+        if token:
+            return cls(url, token)
+        admin_token = read_token(Path(config.data_dir))
+        if admin:
             log.warning(
-                "aios mcp: no AIOS_TOKEN, so the client acts as the admin (every file and "
-                "tool, no approvals); give it a process token (proc.token) to limit it"
+                "aios mcp --admin: the client acts as the admin (every file and tool, no approvals)"
             )
-        return cls(url, token or read_token(Path(config.data_dir)))
+            return cls(url, admin_token)
+        backend = cls(url, None)
+        backend._session = (admin_token, capabilities or {})
+        return backend
+
+    async def start(self) -> None:
+        """Spawn the session process this client's calls are made as (if it has one)."""
+        if self._session is None or self._pid is not None:
+            return
+        admin_token, caps = self._session
+        admin = {"Authorization": f"Bearer {admin_token}"}
+        spawn = {"agent": "session", "name": "mcp-session", "capabilities": caps}
+        proc = await self._admin_call(admin, "proc.spawn", spawn)
+        self._pid = int(proc["pid"])
+        token = (await self._admin_call(admin, "proc.token", {"pid": self._pid}))["token"]
+        self._http.headers["Authorization"] = f"Bearer {token}"
+        log.info("aios mcp: calls are made as process %d (mcp-session)", self._pid)
+
+    async def _admin_call(
+        self, headers: dict[str, str], name: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            resp = await self._http.post(
+                "/v1/syscall", json={"name": name, "args": args}, headers=headers
+            )
+        except httpx.TransportError as exc:
+            raise Unavailable(
+                f"cannot reach the aios daemon at {self.url} ({exc}); is 'aios serve' running?"
+            ) from None
+        return self._result(resp)
 
     async def aclose(self) -> None:
+        if self._pid is not None and self._session is not None:
+            admin = {"Authorization": f"Bearer {self._session[0]}"}
+            with contextlib.suppress(AiosError):
+                await self._admin_call(admin, "proc.kill", {"pid": self._pid})
         await self._http.aclose()
 
     async def syscall(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        if self._session is not None and self._pid is None:  # the daemon came up later
+            async with self._starting:
+                await self.start()
         try:
             resp = await self._http.post("/v1/syscall", json={"name": name, "args": args})
         except httpx.TransportError as exc:
             raise Unavailable(
                 f"cannot reach the aios daemon at {self.url} ({exc}); is 'aios serve' running?"
             ) from None
+        return self._result(resp)
+
+    @staticmethod
+    def _result(resp: httpx.Response) -> dict[str, Any]:
         try:
             body = resp.json()
         except ValueError:
@@ -97,6 +146,7 @@ async def serve(backend: DaemonBackend) -> None:
     server = build_server(McpTools(SyscallTable(builtin_syscalls())), lambda _ctx: backend)
     try:
         await backend.health()
+        await backend.start()
     except AiosError as exc:  # the daemon may start later; each call says so meanwhile
         log.warning("aios mcp: %s", exc.message)
     try:
@@ -106,7 +156,7 @@ async def serve(backend: DaemonBackend) -> None:
         await backend.aclose()
 
 
-def main(config: Config) -> int:
+def main(config: Config, *, admin: bool = False, capabilities: dict[str, Any] | None = None) -> int:
     logging.basicConfig(
         stream=sys.stderr,
         level=config.log_level.upper(),
@@ -115,7 +165,7 @@ def main(config: Config) -> int:
     if config.log_level != "debug":  # the SDK and httpx log every request at info
         for name in ("mcp", "httpx"):
             logging.getLogger(name).setLevel(logging.WARNING)
-    backend = DaemonBackend.from_config(config)
+    backend = DaemonBackend.from_config(config, admin=admin, capabilities=capabilities)
     log.info("aios mcp: forwarding to %s", backend.url)
     try:
         asyncio.run(serve(backend))
