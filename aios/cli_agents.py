@@ -76,8 +76,23 @@ def _caps_lines(caps: dict[str, Any], indent: str = "  ") -> list[str]:
     return out
 
 
-def cmd_info(args: argparse.Namespace, client: Any) -> int:
+def cmd_approve(args: argparse.Namespace, client: Any) -> int:
+    """Consent ahead of a first run (a plugin that only provides tools has none)."""
     a = client.agent(args.name)
+    if a["consent"] not in ("approved", "not needed"):
+        print(f"plugin {a['name']} {a['version']} asks for:")
+        _print("\n".join(_caps_lines(a.get("capabilities") or {}, "  ")))
+        if not a["isolated"]:
+            print("  (its code runs in the daemon's process: unconfined)")
+    a = client.syscall("agent.approve", name=args.name)
+    return cmd_info_of(a, args)
+
+
+def cmd_info(args: argparse.Namespace, client: Any) -> int:
+    return cmd_info_of(client.agent(args.name), args)
+
+
+def cmd_info_of(a: dict[str, Any], args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(a, indent=2))
         return 0
@@ -218,10 +233,10 @@ def cmd_run(args: argparse.Namespace, client: Any) -> int:
             return 1
     proc = res["process"]
     if proc["state"] != "EXITED":
-        print(f"pid {pid} {proc['state']}: {proc['error']}", file=sys.stderr)
+        print(_visible(f"pid {pid} {proc['state']}: {proc['error']}"), file=sys.stderr)
         return 1
-    out = proc["result"]
-    print(out if isinstance(out, str) else json.dumps(out, indent=2))
+    out = proc["result"]  # an agent's words: no terminal escapes reach the screen
+    _print(out if isinstance(out, str) else json.dumps(out, indent=2))
     return 0
 
 
@@ -229,7 +244,7 @@ def add_parser(
     sub: Any, common: argparse.ArgumentParser, run: Callable[..., int]
 ) -> argparse.ArgumentParser:
     """``aios agents``; ``run(fn, args)`` calls ``fn(args, client)`` with a client."""
-    p = sub.add_parser("agents", help="agent plugins: list, info, run, new")
+    p = sub.add_parser("agents", help="agent plugins: list, info, approve, run, new")
     asub = p.add_subparsers(dest="agents_command", required=True)
 
     def with_client(fn: Callable[[argparse.Namespace, Any], int]) -> Callable[..., int]:
@@ -243,6 +258,13 @@ def add_parser(
     inf.add_argument("name")
     inf.add_argument("--json", action="store_true")
     inf.set_defaults(func=with_client(cmd_info))
+
+    ap = asub.add_parser(
+        "approve", parents=[common], help="consent to a plugin now (its tools start)"
+    )
+    ap.add_argument("name")
+    ap.add_argument("--json", action="store_true")
+    ap.set_defaults(func=with_client(cmd_approve))
 
     r = asub.add_parser(
         "run",

@@ -132,3 +132,25 @@ async def test_tilde_is_the_process_home_in_lsfs_paths(k: Kernel) -> None:
     # the admin has no home: "~" is a plain name for it
     res = await k.syscall(ADMIN, "fs.write", {"path": "~/x.txt", "content": "a"})
     assert res.path == "~/x.txt"  # type: ignore[attr-defined]
+
+
+async def test_a_hostile_result_never_breaks_the_process_list(k: Kernel) -> None:
+    """A lone surrogate or a result nested 400 deep is stored as text; proc.list and
+    proc.get keep answering for everyone."""
+    deep: list[Any] = []
+    for _ in range(400):
+        deep = [deep]
+    results = [{"a\ud800": 1}, deep, "x\udfff"]
+    pids = []
+    for value in results:
+
+        async def agent(ctx: Any, task: str, value: Any = value) -> Any:
+            return value
+
+        pids.append((await _run(k, agent)).pid)
+    listed = await k.syscall(ADMIN, "proc.list", {"limit": 10})
+    got = {p.pid: p for p in listed.processes}  # type: ignore[attr-defined]
+    for pid in pids:
+        assert got[pid].state == ProcessState.EXITED
+        assert isinstance(got[pid].result, str)
+        (await k.syscall(ADMIN, "proc.get", {"pid": pid})).model_dump_json()

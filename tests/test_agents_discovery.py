@@ -134,9 +134,12 @@ async def test_entry_points_broken_and_good(
     assert info.state == ProcessState.EXITED and info.result == "legacy task"
 
 
-async def test_provides_tools_registers_the_plugins_tools(tmp_path: Path) -> None:
+async def test_provides_tools_registers_the_plugins_tools_once_consented(tmp_path: Path) -> None:
     tools_py = """
+        from pathlib import Path
         from langchain_core.tools import tool
+
+        (Path(__file__).parent / "imported").touch()  # its code ran
 
         @tool
         def double(x: int) -> int:
@@ -147,16 +150,25 @@ async def test_provides_tools_registers_the_plugins_tools(tmp_path: Path) -> Non
             return [double]
     """
     manifest = 'name = "t"\nversion = "1"\nprovides_tools = "tools:make"\n'
-    write_plugin(tmp_path / "plugins", "t", manifest, {"tools.py": tools_py})
+    folder = write_plugin(tmp_path / "plugins", "t", manifest, {"tools.py": tools_py})
     clash = 'name = "clash"\nversion = "1"\nprovides_tools = "tools:make"\n'
     write_plugin(tmp_path / "plugins", "zclash", clash, {"tools.py": tools_py})
     async with plugin_kernel(tmp_path) as k:
+        # not before consent: none of its code has run
+        assert "double" not in k.tools.names() and not (folder / "imported").exists()
+        listed = {a.name: a for a in (await k.syscall(ADMIN, "agent.list", {})).agents}  # type: ignore[attr-defined]
+        assert listed["t"].consent == "required" and listed["t"].kind == "tools"
+        await k.syscall(ADMIN, "agent.approve", {"name": "t"})
         res = await k.syscall(ADMIN, "tool.call", {"name": "double", "args": {"x": 21}})
+        await k.syscall(ADMIN, "agent.approve", {"name": "clash"})
         listed = {a.name: a for a in (await k.syscall(ADMIN, "agent.list", {})).agents}  # type: ignore[attr-defined]
     assert res.result == 42  # type: ignore[attr-defined]
-    assert listed["t"].tools == ["double"] and listed["t"].kind == "tools"
+    assert listed["t"].tools == ["double"] and listed["t"].consent == "approved"
     assert "already registered" in (listed["clash"].error or "")
     assert "t" not in k.agents.names()  # tools only: nothing to spawn
+    async with plugin_kernel(tmp_path) as k2:  # remembered: registered at start
+        res = await k2.syscall(ADMIN, "tool.call", {"name": "double", "args": {"x": 2}})
+    assert res.result == 4  # type: ignore[attr-defined]
 
 
 async def test_isolated_plugins_are_never_imported_in_the_daemon(
@@ -194,7 +206,12 @@ async def test_isolated_plugins_are_never_imported_in_the_daemon(
         b = await k.wait(forced.pid, 10)
         assert not (folder / "imported").exists()
         assert not (tmp_path / "plugins" / "inproc" / "imported").exists()
-        plain = await k.spawn("inproc", "t")  # approved already: runs at once, in-process
+        # approved to run confined only: running in the daemon asks again
+        plain = await k.spawn("inproc", "t")
+        (again,) = await pending(k)
+        assert "in-process" in str(again.args["new"])
+        assert not (tmp_path / "plugins" / "inproc" / "imported").exists()
+        k.approvals.respond(again.id, "approve", by="test")
         c = await k.wait(plain.pid, 10)
     assert a.result == b.result == "isolated result"
     assert sorted((x[1], x[3], x[4]) for x in calls) == [

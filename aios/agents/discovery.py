@@ -12,8 +12,8 @@ name already taken) is returned with its ``error`` and never stops the others.
 A folder plugin's agent code is not imported here: only checked (its module exists,
 parses and defines the entry's name). It is imported at its first spawn, after a
 person consented to it; an isolated plugin's never is (it runs in its own confined
-process). ``provides_tools`` is imported here, since its tools must be registered
-before anyone plans with them.
+process). ``provides_tools`` and a plugin's MCP servers start after consent too
+(aios/agents/extras.py).
 """
 
 from __future__ import annotations
@@ -281,17 +281,23 @@ def folder_plugin(folder: Path, tools: ToolRegistry | None = None) -> Plugin:
     except ManifestError as exc:
         plugin.error = str(exc)
         return plugin
-    if manifest.provides_tools is not None and tools is not None:
-        try:
-            obj = import_entry(folder, manifest.name, manifest.provides_tools)
-        except (Exception, SystemExit) as exc:
-            log.warning("plugin %s: its tools failed to import: %r", manifest.name, exc)
-            plugin.error = (
-                f"failed to import {manifest.provides_tools}: {type(exc).__name__}: {exc}"
-            )
-            return plugin
-        _register_into(plugin, obj, tools)
     return plugin
+
+
+def load_folder_tools(plugin: Plugin, tools: ToolRegistry) -> None:
+    """Import a folder plugin's ``provides_tools`` and register them (its code runs
+    now: after consent, aios/agents/extras.py); a failure becomes its error."""
+    assert plugin.manifest is not None and plugin.folder is not None
+    spec = plugin.manifest.provides_tools
+    if spec is None:
+        return
+    try:
+        obj = import_entry(plugin.folder, plugin.name, spec)
+    except (Exception, SystemExit) as exc:
+        log.warning("plugin %s: its tools failed to import: %r", plugin.name, exc)
+        plugin.error = f"failed to import {spec}: {type(exc).__name__}: {exc}"
+        return
+    _register_into(plugin, obj, tools)
 
 
 def _module_file(folder: Path, module: str) -> Path:

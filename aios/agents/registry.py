@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aios.agents.discovery import discover_plugins, import_entry
+from aios.agents.discovery import discover_plugins, import_entry, load_folder_tools
 from aios.agents.manifest import ManifestError, Plugin, server_paths
 from aios.agents.sdk import Agent
 from aios.errors import AiosError, BadRequest, NotFound
@@ -102,12 +102,21 @@ class AgentRegistry:
         found = list(self._plugins.values())
         return sorted([*registered, *found, *self._failed], key=lambda p: (p.name, p.source))
 
-    def mcp_servers(self) -> list[McpServerConfig]:
+    def load_tools(self, plugin: Plugin, tools: ToolRegistry) -> None:
+        """Import and register a folder plugin's tools (after consent)."""
+        with self._locks_lock:
+            lock = self._load_locks.setdefault(plugin.name, threading.Lock())
+        with lock:
+            if not plugin.tools and plugin.error is None:
+                load_folder_tools(plugin, tools)
+
+    def mcp_servers(self, plugin: Plugin | None = None) -> list[McpServerConfig]:
         """The MCP servers plugins that loaded bring (``[[mcp_servers]]`` in their
-        manifests), for the kernel's MCP manager to start; their ``ro_paths`` made
-        host paths in the plugin's folder (one that now leads out of it: not started)."""
+        manifests; one plugin's, or all), for the kernel's MCP manager to start; their
+        ``ro_paths`` made host paths in the plugin's folder (one that now leads out of
+        it: not started)."""
         out = []
-        for p in self._plugins.values():
+        for p in [plugin] if plugin is not None else self._plugins.values():
             if p.error is not None or p.manifest is None or p.folder is None:
                 continue
             for cfg in p.manifest.mcp_servers:

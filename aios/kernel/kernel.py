@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from aios.agents.extras import activate_consented
 from aios.agents.registry import AgentRegistry
 from aios.config import Config
 from aios.errors import AiosError, BadRequest, Cancelled, PermissionDenied, Unavailable
@@ -140,11 +141,7 @@ class Kernel(ProcessOps):
             self.store.close()
             raise
         self.pool.start()
-        for server in self.agents.mcp_servers():  # plugins' own servers, beside the config's
-            try:
-                self.mcp.add_server(server)
-            except AiosError as exc:  # a name taken: that plugin's server is not started
-                log.warning("MCP server %r of a plugin: %s", server.name, exc.message)
+        await activate_consented(self)  # plugins' tools and MCP servers, once consented
         await self.mcp.start()  # connects in the background: never waits for a server
         self.started_at = time.time()
         self._accepting = True

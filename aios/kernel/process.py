@@ -15,7 +15,6 @@ processes have run).
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -28,6 +27,7 @@ from pydantic import BaseModel, Field
 from aios.errors import Conflict, NotFound
 from aios.kernel.caps import Capabilities
 from aios.kernel.lineage import KEEP_ENDED, Ancestry, Lineage
+from aios.kernel.results import storable_result
 from aios.kernel.store import ProcessRow, Store
 
 __all__ = ["Counters", "Process", "ProcessInfo", "ProcessState", "ProcessTable"]
@@ -60,8 +60,6 @@ _TRANSITIONS: dict[ProcessState, set[ProcessState]] = {
     _S.FAILED: set(),
     _S.KILLED: set(),
 }
-
-MAX_RESULT_CHARS = 100_000
 
 
 @dataclass
@@ -141,14 +139,6 @@ class Process:
 
 def _row_info(row: ProcessRow) -> ProcessInfo:
     return ProcessInfo.model_validate(row, from_attributes=True)
-
-
-def _jsonable(value: Any) -> Any:
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)[:MAX_RESULT_CHARS]
-    return value if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS]
 
 
 class ProcessTable:
@@ -385,7 +375,7 @@ class ProcessTable:
         if proc.state.terminal:
             return
         proc.ended_at = time.time()
-        proc.result = _jsonable(result)
+        proc.result = storable_result(result)
         proc.error = error
         self._set_state(proc, state, ended_at=proc.ended_at, result=proc.result, error=error)
         proc.resumed.set()

@@ -153,8 +153,10 @@ async def prepare(k: Kernel, proc: Process, plan: SpawnPlan, requested: Capabili
     plugin = plan.plugin
     assert plugin is not None
     from aios.agents.consent import ensure_consent
+    from aios.agents.extras import activate
 
     await ensure_consent(k, proc, plugin, requested, isolated=plan.isolated)
+    await activate(k, plugin, in_process=not plan.isolated)  # its tools, its MCP servers
     if plan.isolated:
 
         async def isolated(ctx: ProcessContext, task: str) -> Any:

@@ -1,6 +1,7 @@
 """Agent syscalls: ``agent.list`` (every agent and plugin, failed ones with their
-error) and ``agent.info`` (one, with its manifest and the capabilities it runs
-with)."""
+error), ``agent.info`` (one, with its manifest and the capabilities it runs with) and
+``agent.approve`` (the admin consents to a plugin ahead of its first run: the way
+for one that only provides tools)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aios.agents.consent import consent_book, origin
-from aios.errors import NotFound
+from aios.agents.consent import APPROVED, consent_book, origin
+from aios.agents.extras import activate
+from aios.errors import BadRequest, NotFound
 from aios.kernel.caps import Capabilities
 
 if TYPE_CHECKING:
@@ -18,7 +20,16 @@ if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
     from aios.kernel.syscalls import Call
 
-__all__ = ["AgentEntry", "AgentInfo", "AgentInfoArgs", "AgentsArgs", "AgentsResult"]
+__all__ = [
+    "AgentEntry",
+    "AgentInfo",
+    "AgentInfoArgs",
+    "AgentsArgs",
+    "AgentsResult",
+    "agent_approve",
+    "agent_info",
+    "agent_list",
+]
 
 
 class AgentsArgs(BaseModel):
@@ -63,7 +74,7 @@ class AgentInfo(AgentEntry):
 
 
 def _caps(plugin: Plugin) -> Capabilities | None:
-    if plugin.kind != "agent" or plugin.error is not None:
+    if plugin.error is not None:
         return None
     return plugin.manifest.to_capabilities() if plugin.manifest is not None else Capabilities()
 
@@ -126,3 +137,29 @@ async def agent_info(k: Kernel, call: Call, args: AgentInfoArgs) -> AgentInfo:
         approved_version=approved,
         folder=str(plugin.folder) if plugin.folder is not None and call.caller.admin else None,
     )
+
+
+async def agent_approve(k: Kernel, call: Call, args: AgentInfoArgs) -> AgentInfo:
+    """Consent to a plugin with its manifest's capabilities (admin), as its first run
+    would ask; its tools and MCP servers start now."""
+    plugin = k.agents.plugin(args.name)
+    if plugin is None:
+        raise NotFound(f"no plugin named {args.name!r}", agent=args.name)
+    caps = _caps(plugin)
+    if caps is None:
+        raise BadRequest(f"plugin {plugin.name!r} cannot run: {plugin.error}", agent=plugin.name)
+    if not plugin.builtin:
+        in_process = not plugin.isolated
+        book = consent_book(k)
+        await asyncio.to_thread(
+            book.record,
+            plugin.name,
+            plugin.version,
+            caps,
+            APPROVED,
+            call.caller.label,
+            origin(plugin),
+            in_process,
+        )
+        await activate(k, plugin, in_process=in_process)
+    return await agent_info(k, call, args)

@@ -179,6 +179,7 @@ def builtin_syscalls() -> list[Syscall]:
         entry("proc.log", syslog.log, risk=ro),
         entry("agent.list", sysagent.agent_list, risk=ro),
         entry("agent.info", sysagent.agent_info, risk=ro),
+        entry("agent.approve", sysagent.agent_approve, admin_only=True),
         entry("mcp.servers", sysmcp.servers, admin_only=True, risk=ro),
         entry("mcp.refresh", sysmcp.refresh, admin_only=True),
         entry("approval.list", sysapproval.list_, risk=ro),

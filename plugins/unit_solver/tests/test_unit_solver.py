@@ -115,9 +115,9 @@ async def test_plan_uses_only_its_tools_and_every_result_is_exact(
 
 
 async def test_runs_by_name_with_the_tool_it_provides(k: Kernel) -> None:
-    """Discovered from plugins/: convert_units registered at start, consent given,
-    then run under its manifest."""
-    assert "convert_units" in {s.name for s in k.tools.specs()}
+    """Discovered from plugins/: consent given, then convert_units registered (its
+    code runs only then), then run under its manifest."""
+    assert "convert_units" not in {s.name for s in k.tools.specs()}
     proc = await k.spawn("unit-solver", "convert 5 km to miles")
     for _ in range(600):
         pending = k.approvals.list(state="pending")
@@ -130,3 +130,4 @@ async def test_runs_by_name_with_the_tool_it_provides(k: Kernel) -> None:
     info = await k.wait(proc.pid, 60)
     assert info.state == ProcessState.EXITED, info.error
     assert info.result["value"] == 5000 / 1609.344
+    assert "convert_units" in {s.name for s in k.tools.specs()}
