@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from aios.kernel.sandbox import client as sandbox_client
+from aios.kernel.sandbox import process as sandbox_pipes
 from aios.kernel.sandbox.client import Sandbox
 from tests.conftest import make_config
 
@@ -24,13 +24,13 @@ async def test_a_program_that_ends_while_its_pipes_are_set_up_is_seen_to_end(
     registered, and was dropped. Slow pipe set-up makes the loss certain here."""
     sb = Sandbox(make_config(tmp_path).tools.sandbox, tmp_path / "sandbox")
     assert (await sb.start()).confined
-    real_reader = sandbox_client.reader
+    real_reader = sandbox_pipes.reader
 
     async def slow_reader(fd: int) -> Any:
         await asyncio.sleep(0.5)  # the broker runs `true` to its end meanwhile
         return await real_reader(fd)
 
-    monkeypatch.setattr(sandbox_client, "reader", slow_reader)
+    monkeypatch.setattr(sandbox_pipes, "reader", slow_reader)
     true = shutil.which("true")
     assert true is not None
     try:
@@ -52,7 +52,7 @@ async def test_a_spawn_cancelled_while_its_pipes_are_set_up_closes_each_fd_once(
     again, by then another file's."""
     sb = Sandbox(make_config(tmp_path).tools.sandbox, tmp_path / "sandbox")
     assert (await sb.start()).confined
-    real_reader = sandbox_client.reader
+    real_reader = sandbox_pipes.reader
     entered = asyncio.Event()
 
     async def reader_then_pause(fd: int) -> Any:
@@ -61,7 +61,7 @@ async def test_a_spawn_cancelled_while_its_pipes_are_set_up_closes_each_fd_once(
         await asyncio.sleep(0.3)  # the cancel comes here
         return made
 
-    monkeypatch.setattr(sandbox_client, "reader", reader_then_pause)
+    monkeypatch.setattr(sandbox_pipes, "reader", reader_then_pause)
     true = shutil.which("true")
     assert true is not None
     try:
@@ -75,7 +75,7 @@ async def test_a_spawn_cancelled_while_its_pipes_are_set_up_closes_each_fd_once(
         for r, w in others:
             os.fstat(r), os.fstat(w)  # EBADF if one was closed under them
             os.close(r), os.close(w)
-        monkeypatch.setattr(sandbox_client, "reader", real_reader)
+        monkeypatch.setattr(sandbox_pipes, "reader", real_reader)
         assert (await sb.run([true], owner="after", timeout_s=10))["exit_code"] == 0
     finally:
         await sb.close()

@@ -25,9 +25,9 @@ from aios.kernel.sandbox.process import (
     Exit,
     SandboxStatus,
     SandboxUnavailable,
-    reader,
+    close_set_up_pipes,
+    connect_pipes,
     take,
-    writer,
 )
 
 __all__ = ["ConfinedProcess", "Exit", "Sandbox", "SandboxStatus"]
@@ -252,13 +252,13 @@ class Sandbox:
         # ends at once is reported while these awaits would still be running. Set up
         # shielded: a cancel meanwhile must not leave an fd both closed here and owned
         # by a transport (its number reused, the transport would close another's fd).
-        setup = asyncio.ensure_future(_connect(out_r, err_r, in_w))
+        setup = asyncio.ensure_future(connect_pipes(out_r, err_r, in_w))
         try:
             stdout, t_out, stderr, t_err, stdin_w = await asyncio.shield(setup)
         except BaseException:
             for fd in (in_r, out_w, err_w):  # the program never reached the broker
                 os.close(fd)
-            setup.add_done_callback(_close_pipes)
+            setup.add_done_callback(close_set_up_pipes)
             raise
         rid, started = broker.expect()
         proc = ConfinedProcess(
@@ -379,25 +379,3 @@ def _limits(cfg: SandboxConfig, over: Mapping[str, int] | None) -> dict[str, int
     if unknown:
         raise BadRequest(f"unknown sandbox limits: {sorted(unknown)}")
     return base | {k: int(v) for k, v in (over or {}).items()}
-
-
-async def _connect(out_r: int, err_r: int, in_w: int) -> tuple[Any, ...]:
-    stdout, t_out = await reader(out_r)
-    try:
-        stderr, t_err = await reader(err_r)
-        stdin_w = await writer(in_w) if in_w >= 0 else None
-    except BaseException:
-        t_out.close()
-        raise
-    return stdout, t_out, stderr, t_err, stdin_w
-
-
-def _close_pipes(setup: asyncio.Future[tuple[Any, ...]]) -> None:
-    """The pipes of a spawn given up while they were being set up."""
-    if setup.cancelled() or setup.exception() is not None:
-        return
-    _, t_out, _, t_err, stdin_w = setup.result()
-    t_out.close()
-    t_err.close()
-    if stdin_w is not None:
-        stdin_w.close()

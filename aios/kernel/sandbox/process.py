@@ -16,6 +16,8 @@ __all__ = [
     "Exit",
     "SandboxStatus",
     "SandboxUnavailable",
+    "close_set_up_pipes",
+    "connect_pipes",
     "reader",
     "take",
     "writer",
@@ -109,3 +111,25 @@ async def take(stream: asyncio.StreamReader, limit: int, proc: ConfinedProcess) 
             proc.kill()
             break
     return buf
+
+
+async def connect_pipes(out_r: int, err_r: int, in_w: int) -> tuple[Any, ...]:
+    stdout, t_out = await reader(out_r)
+    try:
+        stderr, t_err = await reader(err_r)
+        stdin_w = await writer(in_w) if in_w >= 0 else None
+    except BaseException:
+        t_out.close()
+        raise
+    return stdout, t_out, stderr, t_err, stdin_w
+
+
+def close_set_up_pipes(setup: asyncio.Future[tuple[Any, ...]]) -> None:
+    """The pipes of a spawn given up while they were being set up."""
+    if setup.cancelled() or setup.exception() is not None:
+        return
+    _, t_out, _, t_err, stdin_w = setup.result()
+    t_out.close()
+    t_err.close()
+    if stdin_w is not None:
+        stdin_w.close()
