@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,11 +85,14 @@ class ConsentBook:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._ready = False
+        self._making = threading.Lock()  # two first runs at once: one CREATE TABLE
 
     def _session(self) -> Session:
         if not self._ready:
-            _Base.metadata.create_all(self._engine)
-            self._ready = True
+            with self._making:
+                if not self._ready:
+                    _Base.metadata.create_all(self._engine)
+                    self._ready = True
         return Session(self._engine, expire_on_commit=False)
 
     def decisions(self, name: str) -> list[Decision]:

@@ -293,11 +293,14 @@ def load_folder_tools(plugin: Plugin, tools: ToolRegistry) -> None:
         return
     try:
         obj = import_entry(plugin.folder, plugin.name, spec)
-    except (Exception, SystemExit) as exc:
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # off the main thread: its own
         log.warning("plugin %s: its tools failed to import: %r", plugin.name, exc)
         plugin.error = f"failed to import {spec}: {type(exc).__name__}: {exc}"
         return
-    _register_into(plugin, obj, tools)
+    try:
+        _register_into(plugin, obj, tools)
+    except KeyboardInterrupt:  # raised by its tools function, off the main thread
+        plugin.error = "its tools could not be registered: KeyboardInterrupt"
 
 
 def _module_file(folder: Path, module: str) -> Path:

@@ -24,6 +24,8 @@ __all__ = ["activate", "activate_consented", "has_extras"]
 
 log = logging.getLogger(__name__)
 
+START_WAIT_S = 20.0  # per plugin at the kernel's start: an import that hangs holds no start
+
 
 def has_extras(plugin: Plugin) -> bool:
     m = plugin.manifest
@@ -76,5 +78,12 @@ async def activate_consented(k: Kernel) -> None:
                 in_process,
             )
             if state == APPROVED:
-                await activate(k, plugin, in_process=in_process)
+                try:  # on time out its import goes on in its thread; the kernel starts
+                    await asyncio.wait_for(activate(k, plugin, in_process=in_process), START_WAIT_S)
+                except TimeoutError:
+                    log.warning(
+                        "plugin %s: its tools still load after %.0f s; starting without them",
+                        plugin.name,
+                        START_WAIT_S,
+                    )
                 break

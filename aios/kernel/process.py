@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from aios.errors import Conflict, NotFound
 from aios.kernel.caps import Capabilities
 from aios.kernel.lineage import KEEP_ENDED, Ancestry, Lineage
-from aios.kernel.results import storable_result
+from aios.kernel.results import storable_error, storable_result
 from aios.kernel.store import ProcessRow, Store
 
 __all__ = ["Counters", "Process", "ProcessInfo", "ProcessState", "ProcessTable"]
@@ -376,7 +376,7 @@ class ProcessTable:
             return
         proc.ended_at = time.time()
         proc.result = storable_result(result)
-        proc.error = error
+        proc.error = error = storable_error(error)
         self._set_state(proc, state, ended_at=proc.ended_at, result=proc.result, error=error)
         proc.resumed.set()
         proc.done.set()

@@ -24,7 +24,7 @@ import httpx
 
 from aios.client import Client
 from aios.config import Config
-from aios.errors import AiosError, Unavailable
+from aios.errors import AiosError, PermissionDenied, Unavailable
 
 __all__ = ["DaemonBackend", "main", "serve"]
 
@@ -74,11 +74,16 @@ class DaemonBackend:
         admin_token, caps = self._session
         admin = {"Authorization": f"Bearer {admin_token}"}
         spawn = {"agent": "session", "name": "mcp-session", "capabilities": caps}
-        proc = await self._admin_call(admin, "proc.spawn", spawn)
-        self._pid = int(proc["pid"])
-        token = (await self._admin_call(admin, "proc.token", {"pid": self._pid}))["token"]
+        pid = int((await self._admin_call(admin, "proc.spawn", spawn))["pid"])
+        try:
+            token = (await self._admin_call(admin, "proc.token", {"pid": pid}))["token"]
+        except BaseException:  # no token: no session (the next call starts another)
+            with contextlib.suppress(AiosError):
+                await self._admin_call(admin, "proc.kill", {"pid": pid})
+            raise
         self._http.headers["Authorization"] = f"Bearer {token}"
-        log.info("aios mcp: calls are made as process %d (mcp-session)", self._pid)
+        self._pid = pid  # only now: a call never goes out without the session's token
+        log.info("aios mcp: calls are made as process %d (mcp-session)", pid)
 
     async def _admin_call(
         self, headers: dict[str, str], name: str, args: dict[str, Any]
@@ -104,13 +109,33 @@ class DaemonBackend:
         if self._session is not None and self._pid is None:  # the daemon came up later
             async with self._starting:
                 await self.start()
+        if self._session is not None and name == "proc.token" and self._is_session(args):
+            # a new token replaces the one this client's calls are made with
+            raise PermissionDenied("the session's own token is not given to its client")
         try:
             resp = await self._http.post("/v1/syscall", json={"name": name, "args": args})
         except httpx.TransportError as exc:
             raise Unavailable(
                 f"cannot reach the aios daemon at {self.url} ({exc}); is 'aios serve' running?"
             ) from None
+        if self._session is not None and resp.status_code == 401:
+            # not started again: ending the session (proc.kill) must cut this client off
+            raise Unavailable(
+                f"this client's session process {self._pid} has ended (the daemon restarted, "
+                "or it was killed): start aios mcp again"
+            )
         return self._result(resp)
+
+    def _is_session(self, args: dict[str, Any]) -> bool:
+        """``args`` name the session process, as the daemon will read them ("7" is 7)."""
+        from pydantic import ValidationError
+
+        from aios.kernel.sysproc import PidArgs
+
+        try:
+            return PidArgs.model_validate(args).pid == self._pid
+        except ValidationError:
+            return False  # the daemon refuses it
 
     @staticmethod
     def _result(resp: httpx.Response) -> dict[str, Any]:

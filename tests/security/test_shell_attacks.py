@@ -548,7 +548,9 @@ async def test_folder_is_a_tmpfs_of_the_quota_never_on_the_host(w: World, c: Cal
     namespace only (nosuid, nodev, noexec, exactly the quota's bytes and inodes): the
     host's directory for it stays empty and nothing reaches the data dir."""
     marker = f"on-the-host-{TAG}"
-    out = await in_folder(w, c, 'printf %s "$1" > mark && mkdir sub && cat mark', marker)
+    # made by the program, never sent whole: the call's own arguments are audited
+    script = 'printf "on-the-host-%s" "$1" > mark && mkdir sub && cat mark'
+    out = await in_folder(w, c, script, TAG)
     assert out.exit_code == 0 and out.stdout == marker, out.text
     cfg = w.k.config.tools.sandbox
     line = broker_mounts(w.k)[str(folder_path(w.k, c.pid))]

@@ -163,7 +163,11 @@ def read_only(spec: dict[str, Any]) -> list[tuple[str, str]]:
     collide with the program's own /tmp)."""
     out = [(e, e) if isinstance(e, str) else (str(e[0]), str(e[1])) for e in spec["ro"]]
     for _, inside in out:  # a mount over the new root, or outside it, is no confinement
-        if not inside.startswith("/") or inside == "/" or os.path.normpath(inside) != inside:
+        if (
+            not inside.startswith("/")
+            or inside in ("/", "/tmp", SANDBOX, _OLD)
+            or os.path.normpath(inside) != inside
+        ):
             raise SetupError(f"{inside!r} is not a place inside the sandbox")
     return out
 
@@ -192,13 +196,15 @@ def prepare_root(spec: dict[str, Any]) -> None:
     mount(None, "/", None, MS_REC | MS_SLAVE)
     mount("tmpfs", NEW_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     root = NEW_ROOT
-    for src, inside, writable in sources:
-        src.place(root + inside, writable=writable, noexec=writable)
+    # its own /tmp first: a host path shown under /tmp (a checkout or a data dir
+    # there) is then mounted inside it, read-only, where the program expects it
     size = max(4096, int(spec["tmp_bytes"]))
     files = size // 4096  # its inodes too: names cost memory that its size does not count
     os.makedirs(f"{root}/tmp")
     opts = f"size={size},nr_inodes={files},mode=1777"
     mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts)
+    for src, inside, writable in sources:
+        src.place(root + inside, writable=writable, noexec=writable)
     os.makedirs(root + SANDBOX)
     os.makedirs(root + _OLD)
     os.chdir(root)
