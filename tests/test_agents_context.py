@@ -154,3 +154,15 @@ async def test_a_hostile_result_never_breaks_the_process_list(k: Kernel) -> None
         assert got[pid].state == ProcessState.EXITED
         assert isinstance(got[pid].result, str)
         (await k.syscall(ADMIN, "proc.get", {"pid": pid})).model_dump_json()
+
+
+async def test_an_exception_whose_message_raises_still_fails_the_process(k: Kernel) -> None:
+    class Weird(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    async def agent(ctx: Any, task: str) -> Any:
+        raise Weird()
+
+    info = await _run(k, agent)
+    assert info.state == ProcessState.FAILED and "Weird" in (info.error or ""), info

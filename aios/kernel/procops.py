@@ -271,8 +271,9 @@ class ProcessOps:
             self.procs.end(proc, state, error=f"{exc.code}: {exc.message}")
         except (Exception, SystemExit, KeyboardInterrupt) as exc:  # raised by agent code:
             # re-raised out of a task, these two would stop the daemon's event loop
-            log.info("process %d (%s) failed: %r", proc.pid, proc.name, exc)
-            self.procs.end(proc, ProcessState.FAILED, error=f"{type(exc).__name__}: {exc}")
+            why = _describe(exc)
+            log.info("process %d (%s) failed: %s", proc.pid, proc.name, why)
+            self.procs.end(proc, ProcessState.FAILED, error=why)
         else:
             self.procs.end(proc, ProcessState.EXITED, result=result)
 
@@ -340,3 +341,11 @@ class ProcessOps:
             if not proc.state.terminal:
                 self.procs.refresh(proc)
                 self.procs.account(proc)
+
+
+def _describe(exc: BaseException) -> str:
+    """An agent's exception as text, even one whose ``__str__`` raises."""
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:
+        return f"{type(exc).__name__} (its message could not be read)"
