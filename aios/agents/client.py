@@ -94,12 +94,19 @@ def _unreachable(where: str, exc: Exception) -> Unavailable:
 
 
 class AsyncHttpTransport:
-    def __init__(self, *, url: str | None = None, socket: str | None = None, token: str) -> None:
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        socket: str | None = None,
+        token: str,
+        transport: httpx.AsyncBaseTransport | None = None,  # e.g. an app in process
+    ) -> None:
         base, opts = _target(url, socket)
         self._where = socket or base
         self._client = httpx.AsyncClient(
             base_url=base,
-            transport=httpx.AsyncHTTPTransport(**opts),
+            transport=transport or httpx.AsyncHTTPTransport(**opts),
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
             timeout=_TIMEOUT,
         )

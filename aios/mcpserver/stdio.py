@@ -22,9 +22,10 @@ from typing import Any
 
 import httpx
 
+from aios.agents.client import AsyncHttpTransport
 from aios.client import Client
 from aios.config import Config
-from aios.errors import AiosError, PermissionDenied, Unavailable
+from aios.errors import AiosError, PermissionDenied, Unauthorized, Unavailable
 
 __all__ = ["DaemonBackend", "main", "serve"]
 
@@ -32,15 +33,23 @@ log = logging.getLogger(__name__)
 
 
 class DaemonBackend:
-    """The daemon's syscalls over its HTTP API, as the token's caller."""
+    """The daemon's syscalls over its HTTP API (aios.agents.client's transport), as
+    the token's caller, or as a session process spawned for this client."""
 
-    def __init__(self, url: str, token: str | None, *, timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        session: tuple[str, dict[str, Any]] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.url = url
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.AsyncClient(
-            base_url=url, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0)
-        )
-        self._session: tuple[str, dict[str, Any]] | None = None  # (admin token, caps)
+        self._transport = transport
+        self._calls = self._http(token) if token else None
+        # (admin token, capabilities): spawn the session process on first need
+        self._admin = self._http(session[0]) if session else None
+        self._caps = session[1] if session else {}
         self._pid: int | None = None
         self._starting = asyncio.Lock()
 
@@ -63,68 +72,54 @@ class DaemonBackend:
                 "aios mcp --admin: the client acts as the admin (every file and tool, no approvals)"
             )
             return cls(url, admin_token)
-        backend = cls(url, None)
-        backend._session = (admin_token, capabilities or {})
-        return backend
+        return cls(url, None, session=(admin_token, capabilities or {}))
 
     async def start(self) -> None:
         """Spawn the session process this client's calls are made as (if it has one)."""
-        if self._session is None or self._pid is not None:
+        if self._admin is None or self._pid is not None:
             return
-        admin_token, caps = self._session
-        admin = {"Authorization": f"Bearer {admin_token}"}
-        spawn = {"agent": "session", "name": "mcp-session", "capabilities": caps}
-        pid = int((await self._admin_call(admin, "proc.spawn", spawn))["pid"])
+        spawn = {"agent": "session", "name": "mcp-session", "capabilities": self._caps}
+        pid = int((await self._admin.syscall("proc.spawn", spawn))["pid"])
         try:
-            token = (await self._admin_call(admin, "proc.token", {"pid": pid}))["token"]
+            token = (await self._admin.syscall("proc.token", {"pid": pid}))["token"]
         except BaseException:  # no token: no session (the next call starts another)
             with contextlib.suppress(AiosError):
-                await self._admin_call(admin, "proc.kill", {"pid": pid})
+                await self._admin.syscall("proc.kill", {"pid": pid})
             raise
-        self._http.headers["Authorization"] = f"Bearer {token}"
+        self._calls = self._http(token)
         self._pid = pid  # only now: a call never goes out without the session's token
         log.info("aios mcp: calls are made as process %d (mcp-session)", pid)
 
-    async def _admin_call(
-        self, headers: dict[str, str], name: str, args: dict[str, Any]
-    ) -> dict[str, Any]:
-        try:
-            resp = await self._http.post(
-                "/v1/syscall", json={"name": name, "args": args}, headers=headers
-            )
-        except httpx.TransportError as exc:
-            raise Unavailable(
-                f"cannot reach the aios daemon at {self.url} ({exc}); is 'aios serve' running?"
-            ) from None
-        return self._result(resp)
-
     async def aclose(self) -> None:
-        if self._pid is not None and self._session is not None:
-            admin = {"Authorization": f"Bearer {self._session[0]}"}
-            with contextlib.suppress(AiosError):
-                await self._admin_call(admin, "proc.kill", {"pid": self._pid})
-        await self._http.aclose()
+        if self._admin is not None:
+            if self._pid is not None:
+                with contextlib.suppress(AiosError):
+                    await self._admin.syscall("proc.kill", {"pid": self._pid})
+            await self._admin.aclose()
+        if self._calls is not None:
+            await self._calls.aclose()
 
     async def syscall(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        if self._session is not None and self._pid is None:  # the daemon came up later
+        if self._admin is not None and self._pid is None:  # the daemon came up later
             async with self._starting:
                 await self.start()
-        if self._session is not None and name == "proc.token" and self._is_session(args):
+        if self._admin is not None and name == "proc.token" and self._is_session(args):
             # a new token replaces the one this client's calls are made with
             raise PermissionDenied("the session's own token is not given to its client")
+        assert self._calls is not None
         try:
-            resp = await self._http.post("/v1/syscall", json={"name": name, "args": args})
-        except httpx.TransportError as exc:
-            raise Unavailable(
-                f"cannot reach the aios daemon at {self.url} ({exc}); is 'aios serve' running?"
-            ) from None
-        if self._session is not None and resp.status_code == 401:
+            return await self._calls.syscall(name, args)
+        except Unauthorized:
+            if self._admin is None:
+                raise
             # not started again: ending the session (proc.kill) must cut this client off
             raise Unavailable(
                 f"this client's session process {self._pid} has ended (the daemon restarted, "
                 "or it was killed): start aios mcp again"
-            )
-        return self._result(resp)
+            ) from None
+
+    def _http(self, token: str) -> AsyncHttpTransport:
+        return AsyncHttpTransport(url=self.url, token=token, transport=self._transport)
 
     def _is_session(self, args: dict[str, Any]) -> bool:
         """``args`` name the session process, as the daemon will read them ("7" is 7)."""
@@ -137,26 +132,13 @@ class DaemonBackend:
         except ValidationError:
             return False  # the daemon refuses it
 
-    @staticmethod
-    def _result(resp: httpx.Response) -> dict[str, Any]:
-        try:
-            body = resp.json()
-        except ValueError:
-            raise AiosError(
-                f"unexpected answer from the daemon (HTTP {resp.status_code})"
-            ) from None
-        if resp.status_code >= 400 or not isinstance(body, dict):
-            err = body.get("error") if isinstance(body, dict) else None
-            raise AiosError.from_dict(err if isinstance(err, dict) else {"message": resp.text})
-        result: dict[str, Any] = body.get("result") or {}
-        return result
-
     def allows(self, syscall: str) -> bool:
         return True  # the daemon decides on each call; refusals come back as tool errors
 
     async def health(self) -> None:
         try:
-            (await self._http.get("/v1/health")).raise_for_status()
+            async with httpx.AsyncClient(timeout=5.0) as http:
+                (await http.get(f"{self.url}/v1/health")).raise_for_status()
         except httpx.HTTPError as exc:
             raise Unavailable(f"the aios daemon at {self.url} does not answer ({exc})") from None
 

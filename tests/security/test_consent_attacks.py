@@ -282,10 +282,8 @@ async def test_only_a_covering_consent_starts_a_plugins_tools_at_start(
 
 
 def _backend(c: httpx.AsyncClient) -> DaemonBackend:
-    backend = DaemonBackend("http://aios", None)
-    backend._http = httpx.AsyncClient(transport=c._transport, base_url="http://aios")
-    backend._session = (TOKEN, {"approvals": ["destructive"]})
-    return backend
+    session = (TOKEN, {"approvals": ["destructive"]})
+    return DaemonBackend("http://aios", None, session=session, transport=c._transport)
 
 
 async def test_a_session_whose_token_failed_never_calls_without_one(
