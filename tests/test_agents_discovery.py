@@ -257,3 +257,32 @@ async def test_cerebrum_folders_are_the_admins_to_run(
     assert info.state == ProcessState.EXITED and info.result == "cerebrum result"
     assert info.name == "cerebrum:demo_agent" and seen == [(folder, "hi")]
     assert "missing capability admin" in refused[0]
+
+
+async def test_a_plugin_folder_added_while_running_is_found_and_still_asks(tmp_path: Path) -> None:
+    """No restart: the admin's spawn of an unknown name (or agent.list) finds folders
+    added since the start; the new plugin's first run asks as any other, and nothing
+    of it is imported before that."""
+    (tmp_path / "plugins").mkdir()
+    async with plugin_kernel(tmp_path) as k:
+        folder = write_plugin(
+            tmp_path / "plugins",
+            "late",
+            'name = "late"\nversion = "1"\nentry = "marked:Marked"\n',
+            {"marked.py": MARKER_AGENT},
+        )
+        proc = await k.spawn("late", "t")
+        (consent,) = await pending(k)
+        assert consent.args["plugin"] == "late" and not (folder / "imported").exists()
+        k.approvals.respond(consent.id, "approve", by="test")
+        info = await k.wait(proc.pid, 10)
+        write_plugin(
+            tmp_path / "plugins",
+            "later",
+            'name = "later"\nversion = "1"\nentry = "marked:Marked"\n',
+            {"marked.py": MARKER_AGENT},
+        )
+        listed = {a.name: a for a in (await k.syscall(ADMIN, "agent.list", {})).agents}  # type: ignore[attr-defined]
+    assert info.state == ProcessState.EXITED and info.result == "ran t"
+    assert listed["later"].consent == "required" and listed["late"].consent == "approved"
+    assert not (tmp_path / "plugins" / "later" / "imported").exists()

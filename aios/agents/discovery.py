@@ -73,7 +73,16 @@ def discover_plugins(config: Config | None, tools: ToolRegistry | None) -> list[
     out = entry_point_plugins()
     if tools is not None:
         out += tool_entry_points(tools)
-    seen: set[Path] = set()
+    return out + folder_plugins(config, tools)
+
+
+def folder_plugins(
+    config: Config | None, tools: ToolRegistry | None, skip: set[Path] | None = None
+) -> list[Plugin]:
+    """The plugins of the plugin folders (none of their code run); ``skip``: resolved
+    folders already known."""
+    out = []
+    seen: set[Path] = set(skip or ())
     for d in plugin_dirs(config):
         for folder in _plugin_folders(d):
             key = folder.resolve()

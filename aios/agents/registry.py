@@ -15,7 +15,12 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aios.agents.discovery import discover_plugins, import_entry, load_folder_tools
+from aios.agents.discovery import (
+    discover_plugins,
+    folder_plugins,
+    import_entry,
+    load_folder_tools,
+)
 from aios.agents.manifest import ManifestError, Plugin, server_paths
 from aios.agents.sdk import Agent
 from aios.errors import AiosError, BadRequest, NotFound
@@ -45,6 +50,8 @@ class AgentRegistry:
         self._failed: list[Plugin] = []  # failed ones whose name was taken by another
         self._locks_lock = threading.Lock()
         self._load_locks: dict[str, threading.Lock] = {}  # per plugin: one import at a time
+        self._config: Config | None = None  # where plugins are found (for rescan)
+        self._servers: dict[str, str] = {}  # MCP server names taken, and by whom
 
     @classmethod
     def discover(
@@ -52,17 +59,35 @@ class AgentRegistry:
     ) -> AgentRegistry:
         """Entry points and plugin folders; ``tools``: where plugins' tools go."""
         reg = cls()
+        reg._config = config
         # a server name already taken would give the plugin that one's tools ("<name>.*")
-        taken = {s.name: "the config (mcp.servers)" for s in config.mcp.servers} if config else {}
+        if config is not None:
+            reg._servers = {s.name: "the config (mcp.servers)" for s in config.mcp.servers}
         for plugin in discover_plugins(config, tools):
-            servers = plugin.manifest.mcp_servers if plugin.manifest is not None else []
-            clash = next((s.name for s in servers if s.name in taken), None)
-            if clash is not None and plugin.error is None:
-                plugin.error = f"its MCP server name {clash!r} is taken by {taken[clash]}"
-            reg.add(plugin)
-            if plugin.error is None:
-                taken.update({s.name: f"plugin {plugin.name}" for s in servers})
+            reg._add_found(plugin)
         return reg
+
+    def _add_found(self, plugin: Plugin) -> None:
+        servers = plugin.manifest.mcp_servers if plugin.manifest is not None else []
+        clash = next((s.name for s in servers if s.name in self._servers), None)
+        if clash is not None and plugin.error is None:
+            plugin.error = f"its MCP server name {clash!r} is taken by {self._servers[clash]}"
+        self.add(plugin)
+        if plugin.error is None:
+            self._servers.update({s.name: f"plugin {plugin.name}" for s in servers})
+
+    def rescan(self) -> list[str]:
+        """Plugin folders added since the daemon started (those it knows keep what
+        it read then: their code may be imported already); off the event loop.
+        Returns the names found. Their code runs only after consent, as at start."""
+        if self._config is None:
+            return []
+        with self._locks_lock:
+            known = {p.folder.resolve() for p in self.plugins() if p.folder is not None}
+            found = folder_plugins(self._config, None, skip=known)
+            for plugin in found:
+                self._add_found(plugin)
+        return [p.name for p in found]
 
     def add(self, plugin: Plugin) -> None:
         """Add a discovered plugin; a second of the same name is kept with an error."""

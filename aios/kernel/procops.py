@@ -196,6 +196,8 @@ class ProcessOps:
                     limit=limits.max_children,
                 )
         kernel = cast("Kernel", self)
+        if caller.admin and isinstance(agent, str) and agent and agent not in self.agents.names():
+            await asyncio.to_thread(self.agents.rescan)  # a plugin folder added since start
         plan = plan_spawn(kernel, agent, isolated=isolated, cerebrum=cerebrum, caller=caller)
         parent, homes = None, "home"  # a child's home lies inside its parent's
         parent_proc: Process | None = None

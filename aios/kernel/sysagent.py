@@ -113,7 +113,10 @@ def _entry(p: Plugin, consent: str) -> dict[str, Any]:
 
 
 async def agent_list(k: Kernel, call: Call, args: AgentsArgs) -> AgentsResult:
-    """The installed agents and plugins; a plugin that failed is listed with its error."""
+    """The installed agents and plugins; a plugin that failed is listed with its error.
+    The admin's call also finds plugin folders added since the daemon started."""
+    if call.caller.admin:
+        await asyncio.to_thread(k.agents.rescan)
     plugins = k.agents.plugins()
     states = await asyncio.to_thread(_states, k, plugins)
     return AgentsResult(
@@ -124,6 +127,8 @@ async def agent_list(k: Kernel, call: Call, args: AgentsArgs) -> AgentsResult:
 async def agent_info(k: Kernel, call: Call, args: AgentInfoArgs) -> AgentInfo:
     """One agent or plugin: its manifest, capabilities and consent state."""
     found = [p for p in k.agents.plugins() if p.name == args.name]
+    if not found and call.caller.admin and args.name in await asyncio.to_thread(k.agents.rescan):
+        found = [p for p in k.agents.plugins() if p.name == args.name]
     if not found:
         raise NotFound(f"no agent named {args.name!r}", agent=args.name)
     # the one that runs under this name first (a duplicate after it, with its error)
