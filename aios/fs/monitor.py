@@ -8,6 +8,8 @@ path that cannot be applied (a symlink, a name that is not UTF-8, a disk error)
 is skipped and logged; the rest of its batch is applied. If the watcher itself
 fails (watchfiles gives up on a file name that is not UTF-8), it is started again
 and the mount rescanned, so the changes it missed are not lost until a restart.
+The first start rescans too: what changed between start-up's reconcile and the
+watcher's going live would otherwise wait for the next restart.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ async def watch(fs: LSFS, stop: asyncio.Event) -> None:
     failures = 0
     while not stop.is_set():
         try:
-            await _watch(fs, stop, warned, rescan_first=failures > 0)
+            await _watch(fs, stop, warned)
             return
         except Exception as exc:  # an ExceptionGroup from watchfiles' task group, too
             failures += 1
@@ -65,16 +67,15 @@ async def watch(fs: LSFS, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), delay)
 
 
-async def _watch(fs: LSFS, stop: asyncio.Event, warned: set[str], *, rescan_first: bool) -> None:
+async def _watch(fs: LSFS, stop: asyncio.Event, warned: set[str]) -> None:
     from watchfiles import awatch
 
-    # after the new watcher has started: what changed meanwhile is caught by one of them
-    later = asyncio.create_task(_rescan(fs, warned, after=0.3)) if rescan_first else None
+    # after the watcher has started: what changed meanwhile is caught by one of them
+    later = asyncio.create_task(_rescan(fs, warned, after=0.3))
     try:
         await _batches(fs, stop, warned, awatch)
     finally:
-        if later is not None:
-            later.cancel()
+        later.cancel()
 
 
 async def _batches(fs: LSFS, stop: asyncio.Event, warned: set[str], awatch: Any) -> None:
@@ -103,7 +104,8 @@ async def _rescan(fs: LSFS, warned: set[str], *, after: float) -> None:
     await asyncio.sleep(after)
     try:
         result = await asyncio.to_thread(rescan, fs, warned)
-        log.info("lsfs: rescanned the mount after a monitor failure: %s", result)
+        if any(n for what, n in result.items() if what != "skipped"):
+            log.info("lsfs: the rescan as the monitor started applied: %s", result)
     except Exception:
         log.exception("lsfs: rescanning the mount failed")
 
