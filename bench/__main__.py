@@ -14,6 +14,7 @@ ALL = [
     "executor",
     "compiler",
     "plans",
+    "plan_quality",
     "fs_index",
     "fs_write",
     "fs_query",
