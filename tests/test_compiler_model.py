@@ -20,7 +20,9 @@ pytestmark = pytest.mark.model
 @tool
 async def weather(city: str) -> dict[str, Any]:
     """Current weather in a city: temperature in Celsius and a summary."""
-    await asyncio.sleep(0.4)
+    # long enough that the fan-out's calls overlap even when planning is slowed by a
+    # loaded machine (a line of plan can take most of a second then)
+    await asyncio.sleep(1.5)
     return {"city": city, "temp_c": 10 + len(city), "summary": "clear"}
 
 
