@@ -238,6 +238,11 @@ class CompilerConfig(_Section):
     task_timeout_s: float = Field(default=30.0, gt=0)
     planner_max_tokens: int = Field(default=384, ge=16)
     joiner_max_tokens: int = Field(default=256, ge=16)
+    anchor_args: bool = Field(
+        default=True,
+        description="tie string and number arguments to the question's words, numbers and "
+        "dates (grammar cores; expressions, code and templates stay free text)",
+    )
     retries: int = Field(default=2, ge=0, le=10, description="retries of retryable tools")
 
 

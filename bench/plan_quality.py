@@ -47,7 +47,8 @@ from bench.plan_score import Made, score
 log = logging.getLogger(__name__)
 
 CONTENDERS = ("planner", "forced", "plain")
-MAX_TOKENS = 256  # a JSON call is 30 to 60 tokens; the planner has 384 (its default)
+# a JSON call is 30 to 60 tokens; the planner has 384 (its default)
+MAX_TOKENS = int(os.environ.get("PLAN_QUALITY_MAX_TOKENS", "256"))
 PLAIN_PROMPT = (
     "You can call these functions:\n{functions}\n"
     "Reply with only a JSON list of the calls that answer the request: "

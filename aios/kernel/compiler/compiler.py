@@ -21,6 +21,7 @@ from aios.kernel.compiler.joiner import Joiner
 from aios.kernel.compiler.plan import Task
 from aios.kernel.compiler.planner import Planner
 from aios.kernel.compiler.prompts import Example, examples_for, observation
+from aios.kernel.compiler.stops import PlanStops, call_key
 from aios.kernel.compiler.validate import PlanInvalid, critical_path
 from aios.tools.registry import ToolSpec
 
@@ -99,6 +100,7 @@ class Compiler:
             max_tasks=cfg.max_tasks,
             max_tokens=cfg.planner_max_tokens,
             examples=examples_for(tools, examples),
+            anchored=cfg.anchor_args,
         )
         self.joiner = Joiner(llm, max_tokens=cfg.joiner_max_tokens)
         self.policies = {
@@ -109,6 +111,11 @@ class Compiler:
                     k
                     for k, s in t.parameters.get("properties", {}).items()
                     if s.get("type") == "string"
+                ),
+                scalar_params=frozenset(
+                    k
+                    for k, s in t.parameters.get("properties", {}).items()
+                    if s.get("type") in _SCALARS
                 ),
             )
             for t in tools
@@ -197,22 +204,21 @@ class Compiler:
             note = None
             t[f"plan_{key}_start_s"] = time.monotonic() - self.t0
             done_before = {
-                _call_key(r.task): r for r in out.runs.values() if r.status == TaskStatus.OK
+                call_key(r.task): r for r in out.runs.values() if r.status == TaskStatus.OK
             }
-            seen: set[str] = set()
+            stops = PlanStops(self.planner.by_name)
             plan = self.planner.plan(query, first_id=first_id, prior=out.runs, feedback=feedback)
             try:
                 async for task in plan:
-                    ck = _call_key(task)
-                    if ck in seen:  # a small model that repeats itself has stopped planning
-                        note = f"stopped at task {task.id}, a repeat of an earlier call"
+                    why = stops.why(task)
+                    if why is not None:  # the model has stopped planning
+                        note = f"stopped at task {task.id}, {why}"
                         break
-                    seen.add(ck)
                     tasks.append(task)
                     self._emit({"type": "plan", "task": task.to_dict()})
                     if executor is None:
                         continue
-                    if ck in done_before:
+                    if (ck := call_key(task)) in done_before:
                         executor.reuse(task, done_before[ck])
                     else:
                         executor.add(task)
@@ -260,6 +266,4 @@ class Compiler:
         return {"tasks": path, "seconds": length}
 
 
-def _call_key(task: Task) -> str:
-    """What makes two calls the same call (refs included, ids not)."""
-    return task.render().split(". ", 1)[1]
+_SCALARS = ("string", "number", "integer", "boolean")

@@ -50,6 +50,7 @@ class ToolPolicy:
     retryable: bool = False
     timeout_s: float | None = None
     string_params: frozenset[str] = frozenset()  # references into these become text
+    scalar_params: frozenset[str] = frozenset()  # $1 given to these reads by name (field_for)
 
 
 @dataclass(eq=False, slots=True)
@@ -229,7 +230,8 @@ class Executor:
         args = task.args
         if task.deps:
             try:
-                args = {k: self._resolve(v, k in policy.string_params) for k, v in args.items()}
+                sp, sc = policy.string_params, policy.scalar_params
+                args = {k: self._resolve(v, k in sp, k if k in sc else "") for k, v in args.items()}
             except LookupError as exc:
                 self._finish(run, TaskStatus.ERROR, error={"code": "bad_ref", "message": str(exc)})
                 return
@@ -322,12 +324,12 @@ class Executor:
             self._timer_at = heap[0][0]
             self._timer = self._loop.call_at(self._timer_at, self._fire)
 
-    def _resolve(self, value: Any, as_text: bool) -> Any:
+    def _resolve(self, value: Any, as_text: bool, field: str = "") -> Any:
         if isinstance(value, Ref):
             up = self.runs.get(value.task) or self.prior.get(value.task)
             if up is None or up.status is not _OK:
                 raise LookupError(f"${value.task} has no result")
-            out = value.follow(up.result)
+            out = value.follow(up.result, field)
             if as_text and not isinstance(out, str):
                 try:
                     out = (

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from aios.errors import BadRequest
+from aios.kernel.compiler.anchors import Anchors, string_kind
 from aios.tools.registry import ToolSpec
 from aios.tools.schema_limits import MAX_GRAMMAR_CHARS
 
@@ -21,6 +22,7 @@ __all__ = ["joiner_schema", "plan_grammar"]
 
 MAX_STRING = 160  # strings are bounded: an unbounded string can eat the token budget
 MAX_ITEMS = 12
+ANCHORED_ITEMS = 4  # a small model repeats a list's item until the list is full
 
 _BASE = r"""
 ws ::= " "?
@@ -43,9 +45,13 @@ def _lit(text: str) -> str:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, anchors: Anchors | None = None) -> None:
         self.rules: dict[str, str] = {}
         self.size = len(_BASE)
+        self.anchors = anchors
+        if anchors is not None:
+            for name, body in anchors.rules().items():
+                self.add(name, body)
 
     def add(self, name: str, body: str) -> str:
         if name not in self.rules:
@@ -60,34 +66,77 @@ class _Builder:
             self.rules[name] = body
         return name
 
-    def value(self, schema: dict[str, Any], name: str, ref: str | None) -> str:
-        """A rule for a value of ``schema``; ``ref`` is the rule for allowed references."""
-        rule = self._plain(schema, name, ref)
+    def value(self, schema: dict[str, Any], name: str, ref: str | None, key: str = "") -> str:
+        """A rule for a value of ``schema``; ``ref`` is the rule for allowed references;
+        ``key``: the parameter it is the value of (anchoring looks at its name)."""
+        if ref and self.anchors is not None and self._needs_ref(schema, key):
+            return ref  # the question gives no number or id for it: an earlier result must
+        rule = self._plain(schema, name, ref, key)
         return self.add(f"{name}-r", f"{rule} | {ref}") if ref else rule
 
-    def _plain(self, schema: dict[str, Any], name: str, ref: str | None) -> str:
+    def _needs_ref(self, schema: dict[str, Any], key: str) -> bool:
+        kind = schema.get("type")
+        if "enum" in schema or "const" in schema or "default" in schema:
+            return False
+        assert self.anchors is not None
+        if kind == "string":
+            return string_kind(key, schema) == "id" and not self.anchors.ids
+        if kind not in ("integer", "number"):
+            return False
+        return self.anchors.number_body(kind == "integer") is None
+
+    def _anchored(self, schema: dict[str, Any], name: str, kind: str, key: str) -> str | None:
+        """The question's spans or numbers for this value, if it takes them."""
+        a = self.anchors
+        if a is None:
+            return None
+        if kind == "string":
+            body = a.string_rule(string_kind(key, schema))
+            if body is None:
+                return None
+            return self.add(f"{name}-q", body)
+        if kind in ("integer", "number"):
+            body = a.number_body(kind == "integer")
+            if body is None:
+                return None
+            if "default" in schema:
+                body += " | " + _lit(json.dumps(schema["default"]))
+            return self.add(f"{name}-q", body)
+        return None
+
+    def _plain(self, schema: dict[str, Any], name: str, ref: str | None, key: str = "") -> str:
         if "const" in schema:
             return self.add(name, _lit(json.dumps(schema["const"])))
         if "enum" in schema:
-            return self.add(name, " | ".join(_lit(json.dumps(v)) for v in schema["enum"]))
+            values = self.anchors.enum_values(schema) if self.anchors else schema["enum"]
+            return self.add(name, " | ".join(_lit(json.dumps(v)) for v in values))
         alts = schema.get("anyOf") or schema.get("oneOf")
         if alts:
-            parts = [self._plain(a, f"{name}-{i}", ref) for i, a in enumerate(alts)]
+            parts = [self._plain(a, f"{name}-{i}", ref, key) for i, a in enumerate(alts)]
             return self.add(name, " | ".join(parts))
         kind = schema.get("type")
         if isinstance(kind, list):
-            parts = [self._plain({**schema, "type": t}, f"{name}-{t}", ref) for t in kind]
+            parts = [self._plain({**schema, "type": t}, f"{name}-{t}", ref, key) for t in kind]
             return self.add(name, " | ".join(parts))
+        anchored = self._anchored(schema, name, str(kind), key)
+        if anchored is not None:
+            return anchored
         if kind == "string":
             lo = int(schema.get("minLength", 0))
             hi = max(lo, min(int(schema.get("maxLength", MAX_STRING)), MAX_STRING))
             return self.add(name, f'"\\"" char{{{lo},{hi}}} "\\""')
         if kind in ("integer", "number", "boolean", "null"):
             return kind
+        if kind == "array" and self.anchors is not None and _enum_items(schema):
+            values = self.anchors.enum_values(schema["items"])
+            seq = _sequence([(_lit(json.dumps(v)), False) for v in values], '", "')
+            return self.add(name, f'"[" {seq} "]"')
         if kind == "array":
             items = schema.get("items")
-            item = self.value(items if isinstance(items, dict) else {}, f"{name}-item", ref)
+            item = self.value(items if isinstance(items, dict) else {}, f"{name}-item", ref, key)
             hi = max(1, min(int(schema.get("maxItems", MAX_ITEMS)), MAX_ITEMS))
+            if self.anchors is not None:
+                hi = min(hi, ANCHORED_ITEMS)
             return self.add(name, f'"[" ({item} (", " {item}){{0,{hi - 1}}})? "]"')
         if kind == "object" and schema.get("properties"):
             return self.add(name, self._object(schema, name, ref))
@@ -98,12 +147,17 @@ class _Builder:
         required = set(schema.get("required", []))
         fields = []
         for key, sub in props.items():
-            v = self.value(sub, f"{name}-{_slug(key)}", ref)
+            v = self.value(sub, f"{name}-{_slug(key)}", ref, key)
             fields.append((f'{_lit(json.dumps(key))} ": " {v}', key in required))
         return '"{" ' + _sequence(fields, '", "') + ' "}"'
 
     def render(self) -> str:
         return "\n".join(f"{k} ::= {v}" for k, v in self.rules.items()) + _BASE
+
+
+def _enum_items(schema: dict[str, Any]) -> bool:
+    items = schema.get("items")
+    return isinstance(items, dict) and isinstance(items.get("enum"), list) and bool(items["enum"])
 
 
 def _slug(text: str) -> str:
@@ -130,14 +184,23 @@ def _sequence(items: list[tuple[str, bool]], sep: str) -> str:
     return "(" + " | ".join(f"({a})" for a in alts) + ")?"
 
 
+def _waits(b: _Builder, spec: ToolSpec) -> bool:
+    if b.anchors is None:
+        return False
+    props = spec.parameters.get("properties", {})
+    return any(b._needs_ref(props.get(k, {}), k) for k in spec.parameters.get("required", []))
+
+
 def _call(b: _Builder, spec: ToolSpec, ref: str | None, line: int) -> str:
     props = spec.parameters.get("properties", {})
     required = set(spec.parameters.get("required", []))
     args = []
     for key, sub in props.items():
+        if b.anchors and key not in required and not b.anchors.mentions(key, sub):
+            continue  # an optional choice the question says nothing about: left out
         name = f"{_slug(spec.name)}-{_slug(key)}"
         # with references visible, each value may also be one (lists: each item too)
-        v = b.value(sub, f"{name}-l{line}" if ref else name, ref)
+        v = b.value(sub, f"{name}-l{line}" if ref else name, ref, key)
         args.append((f"{_lit(key + '=')} {v}", key in required))
     return b.add(
         f"call-{_slug(spec.name)}-l{line}",
@@ -152,11 +215,13 @@ def plan_grammar(
     max_tasks: int = 12,
     min_tasks: int = 1,
     earlier_ids: list[int] | None = None,
+    anchors: Anchors | None = None,
 ) -> str:
-    """The grammar of a plan whose tasks are numbered from ``first_id``."""
+    """The grammar of a plan whose tasks are numbered from ``first_id``; with
+    ``anchors``, arguments are tied to the question's words and numbers."""
     if not tools:
         raise ValueError("a plan grammar needs at least one tool")
-    b = _Builder()
+    b = _Builder(anchors)
     earlier = list(earlier_ids or [])
     lines = []
     for n in range(max_tasks):
@@ -166,7 +231,10 @@ def plan_grammar(
         if visible:
             ids = " | ".join(_lit(str(i)) for i in sorted(visible, reverse=True))
             ref = b.add(f"ref-l{task_id}", f'"$" ({ids}) path')
-        calls = " | ".join(_call(b, spec, ref, task_id) for spec in tools)
+        # anchored: a tool whose required number the question does not give, with no
+        # earlier result to take it from, waits for a line where there is one
+        usable = [t for t in tools if ref or not _waits(b, t)] or tools
+        calls = " | ".join(_call(b, spec, ref, task_id) for spec in usable)
         lines.append(b.add(f"line-{task_id}", f'"{task_id}. " ({calls}) "\\n"'))
     # line-1 (line-2 (line-3 ...)?)? with the first min_tasks lines mandatory
     body = ""

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +44,7 @@ JOIN = "join()"
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOOL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")  # "<server>.<tool>"
-_INT = re.compile(r"\d+")
+_INT = re.compile(r"[0-9]+")
 
 
 class PlanSyntaxError(BadRequest):
@@ -72,9 +74,10 @@ class Ref:
                 return f"field {step[:40]!r} is private (names starting with _ are never read)"
         return None
 
-    def follow(self, result: Any) -> Any:
+    def follow(self, result: Any, field: str = "") -> Any:
         """The part of ``result`` the path names; LookupError if it names none or may
-        not be followed (checked here too: validation is not the only way in)."""
+        not be followed (checked here too: validation is not the only way in). With
+        no path, ``field`` (a scalar parameter's name) reads ``field_for`` it."""
         why = self.bad_step()
         if why is not None:
             raise LookupError(f"{self.render()[:120]} is an invalid reference: {why}")
@@ -86,7 +89,44 @@ class Ref:
                 raise LookupError(
                     f"{self.render()[:120]}: the result of task {self.task} has no {step!r}"
                 ) from None
+        if field and not self.path and isinstance(out, (dict, list)):
+            found, inner = field_for(out, field)
+            return inner if found else out
         return out
+
+
+_ID_PARAM = ("_id", "Id", "ID")
+_MAX_LOOKS = 256
+
+
+def field_for(result: Any, param: str, depth: int = 3) -> tuple[bool, Any]:
+    """What a whole-result reference given to scalar parameter ``param`` reads: the
+    first field of that name in ``result``, breadth first through objects and the
+    first item of lists (``$1`` to ``place_id`` reads ``$1.candidates[0].place_id``);
+    for an id parameter (``user_id``) also a field ``id``. (False, None) if none.
+    Like a path, never a name starting with _; each object is looked in once, and at
+    most ``_MAX_LOOKS`` of them (a result may share or nest itself)."""
+    if not param or param.startswith("_"):
+        return False, None
+    names = [param] + (["id"] if param.endswith(_ID_PARAM) else [])
+    for name in names:
+        level, seen = [result], set[int]()
+        for _ in range(depth + 1):
+            nxt: list[Any] = []
+            for v in level:
+                if id(v) in seen or len(seen) >= _MAX_LOOKS:
+                    continue
+                seen.add(id(v))
+                if isinstance(v, dict):
+                    if name in v and not isinstance(v[name], (dict, list)):
+                        return True, v[name]
+                    room = _MAX_LOOKS - len(seen) - len(nxt)
+                    subs = (x for x in v.values() if isinstance(x, (dict, list)))
+                    nxt.extend(itertools.islice(subs, max(room, 0)))
+                elif isinstance(v, list) and v and isinstance(v[0], (dict, list)):
+                    nxt.append(v[0])
+            level = nxt
+    return False, None
 
 
 def _step(value: Any, step: str | int) -> Any:
@@ -200,13 +240,19 @@ class _Parser:
         self.ws()
         return self.s[self.i] if self.i < len(self.s) else ""
 
+    def whole(self, what: str) -> int:
+        text = self.match(_INT, what)
+        if len(text) > 9:
+            raise self.fail(f"{what} {text[:40]!r} is too large")
+        return int(text)
+
     def value(self, depth: int = 0) -> Any:
         if depth > 20:
             raise self.fail("values nested too deeply")
         c = self.peek()
         if c == "$":
             self.i += 1
-            ref_id = int(self.match(_INT, "a task number after $"))
+            ref_id = self.whole("a task number after $")
             path: list[str | int] = []
             while self.i < len(self.s) and self.s[self.i] in ".[":
                 if self.s[self.i] == ".":
@@ -214,7 +260,7 @@ class _Parser:
                     path.append(self.match(_NAME, "a field name"))
                 else:
                     self.i += 1
-                    path.append(int(self.match(_INT, "an index")))
+                    path.append(self.whole("an index"))
                     self.expect("]")
             return Ref(ref_id, tuple(path))
         if c == '"':
@@ -259,10 +305,16 @@ class _Parser:
                 self.i += len(lit)
                 return val
         num = self.match(_NUMBER, "a value")
-        return json.loads(num)
+        try:  # over 4300 digits int() refuses; 1e999 is inf, which JSON has no way to write
+            out = json.loads(num)
+        except ValueError:
+            raise self.fail(f"number {num[:40]!r} is too large") from None
+        if isinstance(out, float) and not math.isfinite(out):
+            raise self.fail(f"number {num[:40]!r} is too large")
+        return out
 
     def task(self) -> Task:
-        task_id = int(self.match(_INT, "a task number"))
+        task_id = self.whole("a task number")
         self.expect(".")
         tool = self.match(_TOOL, "a tool name")
         self.expect("(")

@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Protocol
 
+from aios.kernel.compiler.anchors import Anchors
 from aios.kernel.compiler.executor import TaskRun, TaskStatus
 from aios.kernel.compiler.grammar import plan_grammar
 from aios.kernel.compiler.plan import JOIN, PlanSyntaxError, Ref, Task, parse_line
@@ -44,6 +45,7 @@ class Planner:
         max_tokens: int,
         examples: list[Example],
         json_retries: int = 2,
+        anchored: bool = False,
     ) -> None:
         self.llm = llm
         self.tools = tools
@@ -53,6 +55,7 @@ class Planner:
         self.max_tokens = max_tokens
         self.examples = examples
         self.json_retries = json_retries
+        self.anchored = anchored  # arguments from the question's words and numbers
         self.text = ""  # the raw text of the last plan, for results and debugging
 
     async def plan(
@@ -64,17 +67,26 @@ class Planner:
         )
         usable = [i for i, r in prior.items() if r.status == TaskStatus.OK]
         if self.grammar:
-            async for task in self._stream(messages, first_id, usable, set(prior)):
+            async for task in self._stream(messages, query, first_id, usable, set(prior)):
                 yield task
         else:
             for task in await self._json(messages, first_id, usable, set(prior)):
                 yield task
 
     async def _stream(
-        self, messages: list[dict[str, str]], first_id: int, usable: list[int], known: set[int]
+        self,
+        messages: list[dict[str, str]],
+        query: str,
+        first_id: int,
+        usable: list[int],
+        known: set[int],
     ) -> AsyncGenerator[Task, None]:
         grammar = plan_grammar(
-            self.tools, first_id=first_id, max_tasks=self.max_tasks, earlier_ids=usable
+            self.tools,
+            first_id=first_id,
+            max_tasks=self.max_tasks,
+            earlier_ids=usable,
+            anchors=Anchors(query) if self.anchored else None,
         )
         self.text = ""
         buf = ""
