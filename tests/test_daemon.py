@@ -132,8 +132,9 @@ def test_cli_chat_run_ps_and_kill(daemon: Daemon) -> None:
     assert out.returncode == 0 and out.stdout.strip(), out.stderr
     out = daemon.cli("run", "chat", "Name a color.")
     assert out.returncode == 0 and out.stdout.strip(), out.stderr
-    # a long-running process, listed by ps and killed by kill
-    r = daemon.syscall("proc.spawn", agent="chat", task="Write a novel. " * 5)
+    # a long-running process, listed by ps and killed by kill (sleep, not chat: the
+    # model may end a "long" answer early and the process exit before kill)
+    r = daemon.syscall("proc.spawn", agent="sleep", task="600")
     pid = r.json()["result"]["pid"]
     ps = daemon.cli("ps")
     assert str(pid) in ps.stdout, ps.stdout
@@ -190,11 +191,10 @@ def test_sigterm_finishes_in_flight_work_and_exits_zero(tmp_path: Path) -> None:
 
 def test_kill_9_then_restart_marks_running_processes_failed(tmp_path: Path) -> None:
     d = Daemon(tmp_path / "data").start()
-    pid = d.syscall("proc.spawn", agent="chat", task="Write a long essay. " * 5).json()["result"][
-        "pid"
-    ]
+    # sleep, not chat: a chat answer may end before the kill and leave nothing unfinished
+    pid = d.syscall("proc.spawn", agent="sleep", task="600").json()["result"]["pid"]
     deadline = time.monotonic() + 30
-    while d.syscall("proc.get", pid=pid).json()["result"]["state"] not in ("RUNNING", "READY"):
+    while d.syscall("proc.get", pid=pid).json()["result"]["state"] != "WAITING":
         assert time.monotonic() < deadline
         time.sleep(0.05)
     time.sleep(0.2)  # let the write-behind flush the state
