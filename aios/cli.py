@@ -172,6 +172,12 @@ def cmd_approvals(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shell(args: argparse.Namespace) -> int:
+    from aios.shell.oneshot import main as shell_main
+
+    return shell_main(args, _config(args))
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", help="TOML config file (default: <data dir>/config.toml)")
@@ -241,6 +247,18 @@ def _parser() -> argparse.ArgumentParser:
     from aios.cli_agents import add_parser as add_agents
 
     add_agents(sub, common, _with_client)
+
+    sh = sub.add_parser("shell", parents=[common], help="the natural-language shell (one-shot)")
+    sh.add_argument("-c", dest="line", metavar="TEXT", help="run one line ('-': lines from stdin)")
+    sh.add_argument("--yes", action="store_true", help="approve plans that ask first")
+    sh.add_argument(
+        "--policy",
+        dest="approval",
+        choices=["always", "destructive", "never"],
+        default="destructive",
+    )
+    sh.add_argument("--keep-going", action="store_true", help="stdin lines: go on after a failure")
+    sh.set_defaults(func=cmd_shell)
 
     m = sub.add_parser("mcp", parents=[common], help="serve MCP on stdio (tools: the daemon's)")
     m.add_argument(

@@ -1,4 +1,9 @@
-"""The ``compile`` syscall: answer a query with a parallel plan of tool calls."""
+"""The ``compile`` syscall: answer a query with a parallel plan of tool calls.
+
+The plan is the planner's, or one the caller gives (``plan``: a plan it was shown
+by a dry run and approved); a given plan is parsed and validated against the
+caller's toolset before anything runs, and runs exactly as written.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aios.errors import BadRequest
 from aios.kernel.compiler.compiler import Compiler, Outcome
+from aios.kernel.compiler.plan import PlanSyntaxError, Task, parse_line
+from aios.kernel.compiler.validate import PlanInvalid, PlanIssue, validate_plan
 from aios.kernel.systool import allowed_tool, may_use
 from aios.tools.registry import ToolSpec, external_spec
 
@@ -23,6 +30,8 @@ __all__ = ["CompileArgs", "CompileResult", "PlanExample"]
 log = logging.getLogger(__name__)
 
 UNWIND_S = 10.0  # how long a cancelled compile may take to stop before it is left
+MAX_PLAN_CHARS = 20_000
+MAX_PLAN_ISSUES = 20  # of a refused given plan, shown
 
 
 class PlanExample(BaseModel):
@@ -46,6 +55,14 @@ class CompileArgs(BaseModel):
     deadline_s: float | None = Field(default=None, gt=0, le=3600)
     model: str | None = None
     stream: bool = False
+    plan: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_PLAN_CHARS,
+        description="the first round's plan, run as given instead of asking the planner: "
+        'numbered calls, one per line (1. tool(arg="value", other=$1.field)), then join(); '
+        "with dry_run it is only validated",
+    )
 
     # Caller schemas are checked (limits, $refs) while the arguments are validated, so a
     # refused one is never held by the validated call; BadRequest passes pydantic as is.
@@ -92,20 +109,82 @@ def _toolset(k: Kernel, call: Call, args: CompileArgs) -> list[ToolSpec]:
     return specs
 
 
+def given_plan(text: str, specs: list[ToolSpec], max_tasks: int) -> list[Task]:
+    """The tasks of a plan the caller gives, or BadRequest naming the line and what is
+    wrong with it: its syntax, ids that do not increase, text after join(), too many
+    tasks, or any problem ``validate_plan`` finds against the caller's toolset."""
+    if len(text) > MAX_PLAN_CHARS:
+        raise BadRequest(f"a plan is at most {MAX_PLAN_CHARS} characters")
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if len(numbered) > max_tasks + 1:  # + join()
+        raise BadRequest(f"a plan has at most {max_tasks} tasks", lines=len(numbered))
+    tasks: list[Task] = []
+    line_of: dict[int, int] = {}
+    joined = False
+    for n, line in numbered:
+        if joined:
+            raise PlanSyntaxError(f"plan line {n}: text after join()", line=n)
+        task = _parse(n, line)
+        if task is None:
+            joined = True
+            continue
+        last = tasks[-1].id if tasks else 0
+        if task.id <= last:
+            raise PlanSyntaxError(
+                f"plan line {n}: task {task.id} comes after task {last} (numbers must increase)",
+                line=n,
+            )
+        tasks.append(task)
+        line_of[task.id] = n
+    if not tasks:
+        raise BadRequest("the plan has no tasks")
+    if len(tasks) > max_tasks:
+        raise BadRequest(f"a plan has at most {max_tasks} tasks", tasks=len(tasks))
+    issues = validate_plan(tasks, {s.name: s for s in specs})
+    if issues:
+        raise PlanInvalid(
+            [
+                PlanIssue(i.code, i.task, f"plan line {line_of[i.task]}: {i.message}")
+                if i.task in line_of
+                else i
+                for i in issues[:MAX_PLAN_ISSUES]
+            ]
+        )
+    return tasks
+
+
+def _parse(n: int, line: str) -> Task | None:
+    try:
+        return parse_line(line)
+    except PlanSyntaxError as exc:
+        text = line.strip()
+        prefix = f"plan line {text!r}: "
+        what = exc.message[len(prefix) :] if exc.message.startswith(prefix) else exc.message
+        raise PlanSyntaxError(
+            f"plan line {n} ({text[:80]!r}): {what[:200]}",
+            line=n,
+            column=exc.details.get("column"),
+        ) from None
+
+
 def _compiler(k: Kernel, call: Call, args: CompileArgs, on_event: Any = None) -> Compiler:
     cfg = k.config.compiler
     if args.max_replans > cfg.max_replans:
         raise BadRequest(f"max_replans is at most {cfg.max_replans}")
+    specs = _toolset(k, call, args)
+    given = None if args.plan is None else given_plan(args.plan, specs, cfg.max_tasks)
     return Compiler(
         k,
         call.caller,
-        _toolset(k, call, args),
+        specs,
         model=args.model,
         examples=[(e.question, e.plan) for e in args.examples],
         max_replans=args.max_replans,
         deadline_s=args.deadline_s or cfg.deadline_s,
         dry_run=args.dry_run,
         on_event=on_event,
+        given=given,
+        given_text=args.plan or "",
     )
 
 

@@ -1,5 +1,8 @@
 """One compile: plan, execute while planning, join, and replan when needed.
 
+The first round's plan may be given (one the caller was shown and approved): it
+is run as it is, without asking the planner, and later rounds are planned as usual.
+
 Every LLM call is an ``llm.chat`` syscall and every tool call a ``tool.call``
 syscall of the calling process, so both are scheduled, permission-checked and
 accounted like anything else the process does.
@@ -10,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -86,12 +89,15 @@ class Compiler:
         deadline_s: float,
         dry_run: bool,
         on_event: Callable[[dict[str, Any]], None] | None = None,
+        given: list[Task] | None = None,
+        given_text: str = "",
     ) -> None:
         cfg = kernel.config.compiler
         self.kernel, self.caller, self.tools = kernel, caller, tools
         self.max_replans, self.deadline_s, self.dry_run = max_replans, deadline_s, dry_run
         self.cfg = cfg
         self.on_event = on_event
+        self.given, self.given_text = given, given_text  # the first round's plan, validated
         llm = SyscallLLM(kernel, caller, model)
         self.planner = Planner(
             llm,
@@ -206,11 +212,16 @@ class Compiler:
             done_before = {
                 call_key(r.task): r for r in out.runs.values() if r.status == TaskStatus.OK
             }
-            stops = PlanStops(self.planner.by_name)
-            plan = self.planner.plan(query, first_id=first_id, prior=out.runs, feedback=feedback)
+            given = self.given if key == 0 else None
+            stops = PlanStops(self.planner.by_name) if given is None else None
+            plan = (
+                self.planner.plan(query, first_id=first_id, prior=out.runs, feedback=feedback)
+                if given is None
+                else _each(given)
+            )
             try:
                 async for task in plan:
-                    why = stops.why(task)
+                    why = stops.why(task) if stops is not None else None
                     if why is not None:  # the model has stopped planning
                         note = f"stopped at task {task.id}, {why}"
                         break
@@ -226,9 +237,10 @@ class Compiler:
                     t[f"last_dispatch_{key}_s"] = time.monotonic() - self.t0
                 await plan.aclose()
                 t[f"plan_{key}_done_s"] = time.monotonic() - self.t0
-                out.plans.append(
-                    {"text": self.planner.text, "note": note, "tasks": [x.to_dict() for x in tasks]}
-                )
+                record: dict[str, Any] = {"text": self.planner.text, "note": note}
+                if given is not None:
+                    record.update(text=self.given_text, given=True)
+                out.plans.append({**record, "tasks": [x.to_dict() for x in tasks]})
                 if executor is None:
                     out.planned.extend(tasks)
                     return []
@@ -239,7 +251,7 @@ class Compiler:
             except PlanInvalid as exc:
                 out.plans.append(
                     {
-                        "text": self.planner.text,
+                        "text": self.planner.text if given is None else self.given_text,
                         "error": exc.to_dict(),
                         "tasks": [x.to_dict() for x in tasks],
                     }
@@ -247,7 +259,7 @@ class Compiler:
                 if executor is not None:
                     executor.cancel()
                     out.runs.update(await executor.wait())
-                if attempt == 1:
+                if attempt == 1 or given is not None:  # never a model's plan in its place
                     raise
                 feedback = f"The plan was invalid: {exc.message}. Write a valid plan."
                 first_id = max([first_id - 1, *out.runs]) + 1
@@ -264,6 +276,12 @@ class Compiler:
             [r.task for r in runs.values()], {i: r.duration for i, r in runs.items()}
         )
         return {"tasks": path, "seconds": length}
+
+
+async def _each(tasks: list[Task]) -> AsyncGenerator[Task, None]:
+    """A given plan's tasks, as the planner would stream them."""
+    for task in tasks:
+        yield task
 
 
 _SCALARS = ("string", "number", "integer", "boolean")
