@@ -248,16 +248,25 @@ def _parser() -> argparse.ArgumentParser:
 
     add_agents(sub, common, _with_client)
 
-    sh = sub.add_parser("shell", parents=[common], help="the natural-language shell (one-shot)")
+    sh = sub.add_parser(
+        "shell",
+        parents=[common],
+        help="the natural-language shell (a REPL on a terminal; -c for one line)",
+    )
     sh.add_argument("-c", dest="line", metavar="TEXT", help="run one line ('-': lines from stdin)")
-    sh.add_argument("--yes", action="store_true", help="approve plans that ask first")
+    sh.add_argument("--yes", action="store_true", help="approve what asks first (non-interactive)")
     sh.add_argument(
         "--policy",
         dest="approval",
         choices=["always", "destructive", "never"],
         default="destructive",
+        help="which plans ask first (dangerous patterns always ask)",
     )
     sh.add_argument("--keep-going", action="store_true", help="stdin lines: go on after a failure")
+    sh.add_argument("--log", action="store_true", help="show the stored inputs, plans, outcomes")
+    sh.add_argument(
+        "--sessions", type=int, default=10, metavar="N", help="--log: the newest N sessions"
+    )
     sh.set_defaults(func=cmd_shell)
 
     m = sub.add_parser("mcp", parents=[common], help="serve MCP on stdio (tools: the daemon's)")

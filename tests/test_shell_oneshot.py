@@ -1,7 +1,8 @@
-"""The shell's one-shot mode (aios/shell/oneshot.py, session.py) against a real daemon:
-built-ins, the fast path, usage errors, refusals of what needs approval, the
-``aios shell`` command, and starting a daemon when none answers. Model-dependent
-checks hold to contracts (exit codes, files untouched), never to wording."""
+"""The shell's one-shot mode (aios/shell/flow.py, oneshot.py, session.py) against a
+real daemon: built-ins, the fast path, usage errors, refusals of what needs
+approval, approvals through the kernel's queue, the stored log, the ``aios shell``
+command, and starting a daemon when none answers. Model-dependent checks hold to
+contracts (exit codes, files untouched), never to wording."""
 
 from __future__ import annotations
 
@@ -21,24 +22,12 @@ import httpx
 import pytest
 
 from aios.config import load_config
-from aios.shell.oneshot import CONTEXT_MARKER, MAX_QUERY, run_line, with_context
+from aios.shell.flow import CONTEXT_MARKER, MAX_QUERY, run_line, with_context
+from aios.shell.out import PlainOut
 from aios.shell.session import ShellSession
 from tests.daemon_helpers import Daemon, free_port
 
 pytestmark = pytest.mark.model
-
-FS_DELETE = {
-    "type": "function",
-    "function": {
-        "name": "fs_delete",
-        "description": "Delete a file.",
-        "parameters": {
-            "type": "object",
-            "properties": {"path": {"type": "string"}},
-            "required": ["path"],
-        },
-    },
-}
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +45,12 @@ def _sys(d: Daemon, name: str, **args: Any) -> dict[str, Any]:
 
 async def _run(d: Daemon, text: str, **kw: Any) -> tuple[int, list[str]]:
     kw.setdefault("yes", False)
-    kw.setdefault("interactive", False)
     out = io.StringIO()
     cfg = load_config(data_dir=d.data_dir)
-    async with await ShellSession.connect(cfg, start=False) as session:
-        rc = await run_line(session, text, out=out, **kw)
+    policy = kw.get("policy", "destructive")
+    policy = policy if policy in ("always", "destructive", "never") else "destructive"
+    async with await ShellSession.connect(cfg, start=False, policy=policy) as session:
+        rc = await run_line(session, text, out=PlainOut(out), **kw)
     return rc, out.getvalue().splitlines()
 
 
@@ -113,10 +103,16 @@ async def test_destructive_builtin_is_refused_without_yes(daemon: Daemon) -> Non
         rc, lines = await _run(daemon, f"kill {pid}")
         assert rc == 3 and any("needs approval" in line for line in lines)
         assert _sys(daemon, "proc.get", pid=pid)["state"] not in ("KILLED", "FAILED", "DONE")
-        rc, lines = await _run(daemon, f"kill {pid}", interactive=True)
-        assert rc == 3
         rc, lines = await _run(daemon, f"kill {pid}", yes=True)
-        assert rc == 0
+        assert rc == 0, lines
+        assert _sys(daemon, "proc.get", pid=pid)["state"] == "KILLED"
+        # through the kernel's queue: the session asked, with the call, and was approved
+        (item,) = [
+            a
+            for a in _sys(daemon, "approval.list")["approvals"]
+            if a["calls"] == [{"syscall": "proc.kill", "tool": None, "args": {"pid": pid}}]
+        ]
+        assert item["state"] == "approved" and item["note"] == "--yes"
     finally:
         daemon.syscall("proc.kill", pid=pid)
 
@@ -129,13 +125,10 @@ async def test_missing_file_fails_with_1(daemon: Daemon) -> None:
 async def test_destructive_plan_is_refused_and_nothing_changes(daemon: Daemon) -> None:
     _sys(daemon, "fs.write", path="keep/report.md", content="keep me")
     before = _sys(daemon, "fs.history", path="keep/report.md")["versions"]
-    rc, lines = await _run(daemon, "delete the file keep/report.md", tools=[FS_DELETE])
+    rc, lines = await _run(daemon, "delete the file keep/report.md", tools=["fs_delete"])
     assert rc == 3, lines
     assert _sys(daemon, "fs.read", path="keep/report.md")["text"] == "keep me"
     assert _sys(daemon, "fs.history", path="keep/report.md")["versions"] == before
-    rc, _ = await _run(daemon, "delete keep/report.md", tools=[FS_DELETE], interactive=True)
-    assert rc == 3
-    assert _sys(daemon, "fs.read", path="keep/report.md")["text"] == "keep me"
 
 
 async def test_policy_always_refuses_any_plan(daemon: Daemon) -> None:
@@ -143,14 +136,58 @@ async def test_policy_always_refuses_any_plan(daemon: Daemon) -> None:
         daemon, "write the word hello to the file out/hello.md", tools=["fs_write"], policy="always"
     )
     # a plan with steps asks first; an empty one has nothing to ask about
-    assert rc in (3, 0, 4), lines
+    assert rc in (3, 0), lines
     if rc == 3:
         assert daemon.syscall("fs.stat", path="out/hello.md").status_code == 404
 
 
-async def test_approved_plan_runs_or_says_the_daemon_is_too_old(daemon: Daemon) -> None:
-    rc, lines = await _run(daemon, "what time is it in UTC", tools=["current_time"], yes=True)
-    assert rc in (0, 4), lines
+async def test_a_read_only_plan_runs_without_asking(daemon: Daemon) -> None:
+    rc, lines = await _run(daemon, "what time is it in UTC", tools=["current_time"])
+    assert rc == 0 and "needs approval:" not in lines, lines
+    assert lines[0] == "plan:" and lines[1].startswith("  1. current_time(")
+
+
+async def test_a_rollback_with_yes_takes_effect_through_the_queue(daemon: Daemon) -> None:
+    _sys(daemon, "fs.write", path="undo/r.md", content="first")
+    _sys(daemon, "fs.write", path="undo/r.md", content="second")
+    rc, lines = await _run(daemon, "rollback undo/r.md 1")
+    assert rc == 3 and _sys(daemon, "fs.read", path="undo/r.md")["text"] == "second"
+    rc, lines = await _run(daemon, "rollback undo/r.md 1", yes=True)
+    assert rc == 0, lines
+    assert _sys(daemon, "fs.read", path="undo/r.md")["text"] == "first"
+
+
+async def test_a_plan_the_model_writes_cannot_skip_the_kernel(daemon: Daemon) -> None:
+    # the session's own token, used directly: its destructive call waits for a person
+    cfg = load_config(data_dir=daemon.data_dir)
+    _sys(daemon, "fs.write", path="guard/x.md", content="x")
+    async with await ShellSession.connect(cfg, start=False) as session:
+        import asyncio
+
+        call = asyncio.ensure_future(
+            session.call("tool.call", {"name": "fs_delete", "args": {"path": "guard/x.md"}})
+        )
+        for _ in range(100):
+            if await session.pending():
+                break
+            await asyncio.sleep(0.05)
+        (item,) = await session.pending()
+        assert item["tool"] == "fs_delete" and item["pid"] == session.pid
+        await session.respond(item["id"], "deny")
+        with pytest.raises(Exception, match="denied"):
+            await call
+    assert _sys(daemon, "fs.read", path="guard/x.md")["text"] == "x"
+
+
+def test_the_log_keeps_inputs_plans_and_outcomes(daemon: Daemon) -> None:
+    out = _cli(daemon.data_dir, "-c", "ps")
+    assert out.returncode == 0
+    out = _cli(daemon.data_dir, "--log", "--sessions", "3")
+    assert out.returncode == 0, out.stderr
+    rows = out.stdout.splitlines()
+    assert rows[0].split() == ["AT", "SESSION", "KIND", "WHAT"]
+    kinds = [r.split()[3] for r in rows[1:] if len(r.split()) > 3]
+    assert "input" in kinds and "outcome" in kinds
 
 
 async def test_bad_policy_is_a_usage_error(daemon: Daemon) -> None:

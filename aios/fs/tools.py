@@ -9,7 +9,7 @@ from langchain_core.tools import StructuredTool
 
 from aios.errors import PermissionDenied
 from aios.tools.context import current_caller
-from aios.tools.risk import READ_ONLY, WRITES
+from aios.tools.risk import DESTRUCTIVE, READ_ONLY, WRITES
 
 if TYPE_CHECKING:
     from aios.kernel.kernel import Kernel
@@ -47,6 +47,30 @@ def register_fs_tools(registry: ToolRegistry, kernel: Kernel) -> None:
         res = await call("fs.ls", path=path)
         return [e.path + ("/" if e.kind == "dir" else "") for e in res.entries]
 
-    for fn, risk in ((fs_read, READ_ONLY), (fs_write, WRITES), (fs_search, READ_ONLY)):
+    async def fs_delete(path: str, recursive: bool = False) -> dict[str, Any]:
+        """Delete a file, or a folder with recursive=true (its versions are kept)."""
+        res = await call("fs.delete", path=path, recursive=recursive)
+        return {"path": path, "deleted": res.paths}
+
+    async def fs_mv(src: str, dst: str) -> dict[str, Any]:
+        """Move or rename a file or folder."""
+        res = await call("fs.mv", src=src, dst=dst)
+        return {"path": res.path, "moved_from": src}
+
+    async def fs_rollback(path: str, n: int = 1) -> dict[str, Any]:
+        """Restore a file as it was n versions ago (a new version: undo is another)."""
+        res = await call("fs.rollback", path=path, n=n)
+        return {"path": res.path, "version": res.version}
+
+    async def fs_history(path: str) -> list[dict[str, Any]]:
+        """A file's versions, newest first: version, time, operation, size."""
+        res = await call("fs.history", path=path)
+        return res.versions
+
+    tools = (
+        (fs_read, READ_ONLY), (fs_write, WRITES), (fs_search, READ_ONLY), (fs_ls, READ_ONLY),
+        (fs_history, READ_ONLY), (fs_delete, DESTRUCTIVE), (fs_mv, DESTRUCTIVE),
+        (fs_rollback, DESTRUCTIVE),
+    )  # fmt: skip
+    for fn, risk in tools:
         registry.register(StructuredTool.from_function(coroutine=fn, name=fn.__name__), risk=risk)
-    registry.register(StructuredTool.from_function(coroutine=fs_ls, name="fs_ls"), risk=READ_ONLY)

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from aios.config import ApprovalsConfig
 from aios.errors import Conflict, NotFound, PermissionDenied
+from aios.kernel.grants import Grants
 from aios.tools.risk import Risk
 
 __all__ = ["Approval", "ApprovalDenied", "ApprovalInfo", "ApprovalQueue", "ApprovalState"]
@@ -70,6 +71,7 @@ class ApprovalInfo(BaseModel):
     decided_by: str | None = None
     always: bool = False
     note: str | None = None
+    calls: list[dict[str, Any]] | None = None
 
 
 @dataclass(eq=False)
@@ -90,6 +92,7 @@ class Approval:
     decided_by: str | None = None
     always: bool = False
     note: str | None = None
+    calls: list[dict[str, Any]] | None = None  # approved: each may then run once, unasked
     decided: asyncio.Event = field(default_factory=asyncio.Event)
 
     def info(self) -> ApprovalInfo:
@@ -148,6 +151,7 @@ class ApprovalQueue:
         self._next = 0
         self._items: OrderedDict[int, Approval] = OrderedDict()
         self._always: dict[int, set[str]] = {}
+        self.grants = Grants()
         self._watchers: set[asyncio.Queue[dict[str, Any]]] = set()
 
     # -- policy ----------------------------------------------------------------------
@@ -183,6 +187,7 @@ class ApprovalQueue:
         rule: str,
         summary: str = "",
         timeout_s: float | None = None,
+        calls: list[dict[str, Any]] | None = None,
     ) -> Approval:
         """Wait for a person. Returns the approval if approved; raises ApprovalDenied
         if denied or timed out; cancelled if the caller is (the process ended)."""
@@ -209,6 +214,7 @@ class ApprovalQueue:
             rule=rule,
             created_at=now,
             expires_at=now + limit,
+            calls=calls,
         )
         self._items[item.id] = item
         self._trim()
@@ -245,6 +251,8 @@ class ApprovalQueue:
             self._always.setdefault(item.pid, set()).add(self._key(item.syscall, item.tool))
             item.always = True
         state = ApprovalState.DENIED if decision == "deny" else ApprovalState.APPROVED
+        if state == ApprovalState.APPROVED and item.calls:
+            self.grants.add(item.pid, item.id, item.calls)
         self._decide(item, state, by=by, note=note)
         return item
 
@@ -258,8 +266,9 @@ class ApprovalQueue:
 
     def forget_process(self, pid: int) -> None:
         """A process ended: its "always" answers go (its pending ones are cancelled
-        with its syscalls)."""
+        with its syscalls), and so do its unused grants."""
         self._always.pop(pid, None)
+        self.grants.forget_process(pid)
 
     # -- reading ---------------------------------------------------------------------
 

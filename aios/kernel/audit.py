@@ -28,6 +28,7 @@ _MAX_DEPTH = 8
 _MAX_ITEMS = 50  # of one list or object
 _MAX_KEY = 100
 _MAX_STR = 500  # of one string, so one long argument leaves room for the others
+_LOG_CHARS = 4000  # a proc.log line, kept whole (proc.log refuses longer ones)
 
 
 class _Budget:
@@ -105,6 +106,15 @@ def audit_args(raw: Any) -> Any:
         return {"unrecorded": "arguments not recordable"}
 
 
+def _log_line(call: Call) -> dict[str, Any] | None:
+    """A validated ``proc.log`` line, kept whole (its syscall bounds it): what a
+    process logs is what it asked to have recorded (the shell's log is these)."""
+    msg, level = getattr(call.args, "message", None), getattr(call.args, "level", None)
+    if call.name != "proc.log" or not isinstance(msg, str) or len(msg) > _LOG_CHARS:
+        return None
+    return {"level": level, "message": msg}
+
+
 class Audit:
     def __init__(
         self,
@@ -151,7 +161,7 @@ class Audit:
                 self.procs.account(proc)
 
     def _row(self, call: Call, status: str, err: AiosError | None, now: float) -> None:
-        args = audit_args(call.args)
+        args = _log_line(call) or audit_args(call.args)
         self.store.add_syscall(
             pid=call.caller.pid,
             caller=call.caller.label,

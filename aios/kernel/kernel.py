@@ -279,6 +279,10 @@ class Kernel(ProcessOps):
         if rule is None:
             return
         args = req.args if tool else req.model_dump(mode="json", exclude_defaults=True)  # type: ignore[attr-defined]
+        granted = self.approvals.grants.take(proc.pid, entry.name, tool, args)
+        if granted is not None:  # a person approved this very call ahead of time
+            call.extra["approval"] = granted
+            return
         async with self.io_wait(proc, "approval"):
             await self.approvals.ask(
                 pid=proc.pid,

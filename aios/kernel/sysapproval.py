@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from aios.errors import NotFound, PermissionDenied
+from aios.errors import BadRequest, NotFound, PermissionDenied
 from aios.kernel.approvals import ApprovalInfo, ApprovalState
 from aios.tools.risk import Risk
 
@@ -46,11 +47,26 @@ class RespondArgs(_Args):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class GrantCall(_Args):
+    syscall: str = Field(default="tool.call", max_length=100)
+    tool: str | None = Field(default=None, max_length=200, description="for tool.call")
+    args: dict[str, Any] = Field(
+        default_factory=dict,
+        description='its arguments; {"$ref": N, "path": [...]} stands for a result of task N',
+    )
+
+
 class RequestArgs(_Args):
     summary: str = Field(min_length=1, max_length=500, description="what the person approves")
     details: Any = Field(default=None, description="anything they should see (e.g. a plan)")
     destructive: bool = False
     timeout_s: float | None = Field(default=None, gt=0, le=7 * 86400)
+    calls: list[GrantCall] | None = Field(
+        default=None,
+        max_length=64,
+        description="the calls approved with it (a plan's tool calls, a command's syscall): "
+        "once approved, each may run once without asking again",
+    )
 
 
 async def _visible(k: Kernel, call: Call) -> set[int] | None:
@@ -90,11 +106,40 @@ async def respond(k: Kernel, call: Call, args: RespondArgs) -> ApprovalInfo:
     return k.approvals.respond(args.id, args.decision, by=by, note=args.note).info()
 
 
+def _granted(k: Kernel, calls: list[GrantCall]) -> list[dict[str, Any]]:
+    """The calls as the approval gate will see them: a syscall's arguments validated
+    and written as the gate writes them, a tool call's as sent."""
+    out: list[dict[str, Any]] = []
+    for n, c in enumerate(calls, 1):
+        if c.syscall == "tool.call":
+            if not c.tool:
+                raise BadRequest(f"call {n}: a tool.call names its tool", call=n)
+            out.append({"syscall": c.syscall, "tool": c.tool, "args": c.args})
+            continue
+        if c.tool is not None:
+            raise BadRequest(f"call {n}: only a tool.call names a tool", call=n)
+        entry = k.syscalls.get(c.syscall)
+        if entry.admin_only or c.syscall.startswith("approval."):
+            raise BadRequest(f"call {n}: {c.syscall} is never approved ahead", call=n)
+        try:
+            req = entry.request.model_validate(c.args)
+        except ValidationError as exc:
+            errors = json.loads(exc.json(include_url=False, include_input=False))
+            raise BadRequest(
+                f"call {n}: invalid arguments for {c.syscall}", call=n, errors=errors
+            ) from None
+        args = req.model_dump(mode="json", exclude_defaults=True)
+        out.append({"syscall": c.syscall, "tool": None, "args": args})
+    return out
+
+
 async def request(k: Kernel, call: Call, args: RequestArgs) -> ApprovalInfo:
-    """Ask a person (the calling process waits); denied or timed out: an error."""
+    """Ask a person (the calling process waits); denied or timed out: an error.
+    With ``calls``, approving it approves them: each may then run once unasked."""
     proc = call.proc
     if proc is None:
         raise PermissionDenied("only a process asks for approval; the admin decides")
+    calls = _granted(k, args.calls) if args.calls is not None else None
     async with k.io_wait(proc, "approval"):
         item = await k.approvals.ask(
             pid=proc.pid,
@@ -106,5 +151,6 @@ async def request(k: Kernel, call: Call, args: RequestArgs) -> ApprovalInfo:
             rule="asked by the process",
             summary=args.summary,
             timeout_s=args.timeout_s,
+            calls=calls,
         )
     return item.info()

@@ -1,42 +1,72 @@
 """The shell's connection to the daemon: ``ShellSession`` finds the daemon serving a
 data directory (``AIOS_URL``/``AIOS_TOKEN``, else its Unix socket
 ``<data_dir>/run/api.sock``, else ``daemon.json``'s or the configured host and
-port), starts ``aios serve`` in the background when none answers, and runs the
-shell's built-ins (``aios.shell.commands.Command``) and plans through
-``aios.agents.client.AsyncContext``, turning replies into plain text lines.
+port), starts ``aios serve`` in the background when none answers, and spawns the
+shell's own process there: a ``session`` process whose token every call of the
+shell is made with, built-ins and plans alike. Its approval rules follow the
+shell's policy, so the kernel itself stops what needs a person; the admin token is
+used only to spawn and end it and to answer approvals.
 
-A client of the daemon's API only: it never imports ``aios.kernel``. Replies are
-untrusted: every shown string passes ``safe_text``.
+A client of the daemon's API only: it never imports ``aios.kernel``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from aios.agents.client import AsyncContext
+from aios.agents.client import AsyncHttpTransport
 from aios.config import Config
-from aios.errors import AiosError, BadRequest, ConfigError, Unavailable
+from aios.errors import AiosError, BadRequest, ConfigError, Unauthorized, Unavailable
 from aios.shell.commands import HELP, USAGE, Command
-from aios.shell.plans import safe_text
+from aios.shell.out import Out
+from aios.shell.render import command_failed, show_result
 
-__all__ = ["ShellSession", "find_daemon", "format_result"]
+__all__ = ["POLICY_RULES", "ShellSession", "find_daemon", "session_capabilities"]
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 90.0  # how long a daemon started here may take to answer /v1/health
 RUN_WAIT_S = 600.0  # how long ``run AGENT TASK`` waits for the agent in one-shot mode
-_CUT = 80
+SESSION_S = 7 * 86400  # a session process left behind (the shell was killed) ends then
+LOG_CHARS = 4000  # one proc.log line
+
+# the kernel's approval rules of the session process, per shell policy: what it stops
+# until a person answers (the shell's dangerous patterns ask on top, whatever this is)
+POLICY_RULES: dict[str, list[str]] = {
+    "always": ["not_read_only", "open_world", "host"],
+    "destructive": ["destructive", "host"],
+    "never": [],
+}
+_SYSCALLS = [
+    "llm.*", "tool.*", "compile", "fs.*", "proc.spawn", "proc.list", "proc.get", "proc.wait",
+    "proc.kill", "proc.log", "proc.syscalls", "agent.list", "agent.info", "approval.request",
+    "approval.list", "approval.get",
+]  # fmt: skip
+
+
+def session_capabilities(policy: str) -> dict[str, Any]:
+    """What the shell's process may do: everything its person may, through the
+    kernel's checks, with the policy's approval rules."""
+    return {
+        "syscalls": _SYSCALLS,
+        "tools": ["*"],
+        "fs_read": ["/"],
+        "fs_write": ["/"],
+        "proc_admin": True,  # ps and kill see every process, as the person does
+        "approvals": POLICY_RULES[policy],
+    }
 
 
 def _host(host: str) -> str:
@@ -127,173 +157,23 @@ async def _start_daemon(
     )
 
 
-# ---- rendering replies ----------------------------------------------------------------
-
-
-def _s(v: Any, cut: int | None = None) -> str:
-    text = " ".join(str("" if v is None else v).split())
-    if cut and len(text) > cut:
-        text = text[: cut - 1] + "…"
-    return safe_text(text)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Aligned columns, the last one left ragged."""
-    if not rows:
-        return ["  ".join(header), "(none)"]
-    cols = [header, *rows]
-    widths = [max(len(r[i]) for r in cols) for i in range(len(header) - 1)]
-    return [
-        "  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]).rstrip()
-        for r in cols
-    ]
-
-
-def _text_lines(text: str) -> list[str]:
-    return [safe_text(line.expandtabs(8)) for line in text.split("\n")]
-
-
-def _when(ts: Any) -> str:
-    if not isinstance(ts, int | float):
-        return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
-
-
-def _name_in(folder: str, entry: dict[str, Any]) -> str:
-    path = str(entry.get("path", ""))
-    prefix = folder.strip("/") + "/" if folder.strip("/") else ""
-    name = path[len(prefix) :] if path.startswith(prefix) else path
-    return _s(name) + ("/" if entry.get("kind") == "dir" else "")
-
-
-def _dicts(v: Any) -> list[dict[str, Any]]:
-    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
-
-
-def format_result(cmd: Command, res: Any) -> list[str]:
-    """A built-in's reply as text lines (``res``: the syscall's ``result``)."""
-    res = res if isinstance(res, dict) else {}
-    name = cmd.name
-    if name == "ps":
-        rows = [
-            [_s(p.get("pid")), _s(p.get("state")), _s(p.get("name"), 20),
-             _when(p.get("started_at")), _s(p.get("task"), 50)]
-            for p in _dicts(res.get("processes"))
-        ]  # fmt: skip
-        return _table(["PID", "STATE", "NAME", "STARTED", "TASK"], rows)
-    if name == "ls":
-        entries = _dicts(res.get("entries"))
-        return [_name_in(str(cmd.syscall_args.get("path", "")), e) for e in entries] or ["(empty)"]
-    if name == "cat":
-        if isinstance(res.get("text"), str):
-            return _text_lines(res["text"])
-        size = (res.get("info") or {}).get("size", "?")
-        return [f"(not text: {_s(size)} bytes)"]
-    if name == "find":
-        out = [
-            f"{h.get('score', 0):.3f}  {_s(h.get('path'))}:{_s(h.get('line', 1))}  "
-            f"{_s(h.get('text'), _CUT)}"
-            for h in _dicts(res.get("hits"))
-            if isinstance(h.get("score"), int | float)
-        ]
-        if res.get("pending"):
-            out.append(f"({_s(res['pending'])} of your writes are not indexed yet)")
-        return out or ["no matches"]
-    if name == "history":
-        rows = [
-            [f"v{_s(v.get('version'))}", _when(v.get("at")), _s(v.get("op")),
-             _s(v.get("author"), 20), f"{_s(v.get('size'))} B"]
-            for v in _dicts(res.get("versions"))
-        ]  # fmt: skip
-        return _table(["VERSION", "AT", "OP", "AUTHOR", "SIZE"], rows)
-    if name == "diff":
-        return _text_lines(str(res.get("diff") or "")) if res.get("diff") else ["(no changes)"]
-    if name == "rollback":
-        return [f"{_s(res.get('path'))}: restored as version {_s(res.get('version'))}"]
-    if name == "kill":
-        return [f"{_s(res.get('pid', cmd.syscall_args.get('pid')))}: {_s(res.get('state'))}"]
-    if name == "agents":
-        rows = [
-            [_s(a.get("name"), 24), _s(a.get("version"), 10), _s(a.get("consent")),
-             _s(f"ERROR: {a['error']}" if a.get("error") else a.get("description"), 60)]
-            for a in _dicts(res.get("agents"))
-        ]  # fmt: skip
-        return _table(["NAME", "VERSION", "CONSENT", "DESCRIPTION"], rows)
-    if name == "tools":
-        rows = [
-            [_s(t.get("name"), 32), _risk(t.get("risk")), _s(t.get("description"), 60)]
-            for t in _dicts(res.get("tools"))
-        ]  # fmt: skip
-        return _table(["NAME", "RISK", "DESCRIPTION"], rows)
-    if name == "approvals":
-        rows = [
-            [_s(a.get("id")), _s(a.get("state")), _s(a.get("pid")), _s(a.get("process"), 16),
-             _s(a.get("tool") or a.get("syscall"), 24), _s(a.get("summary"), 60)]
-            for a in _dicts(res.get("approvals"))
-        ]  # fmt: skip
-        return _table(["ID", "STATE", "PID", "PROCESS", "CALL", "SUMMARY"], rows)
-    if name == "run":
-        return _process_lines(res.get("process") if "process" in res else res)
-    if name == "!":
-        return _bang_lines(res.get("result"))
-    return _text_lines(json.dumps(res, indent=2, default=str)[:20_000])
-
-
-def _risk(risk: Any) -> str:
-    if isinstance(risk, dict):
-        return ",".join(k for k, v in risk.items() if v is True) or "-"
-    return "unknown"
-
-
-def _process_lines(p: Any) -> list[str]:
-    if not isinstance(p, dict):
-        return ["(no process information)"]
-    head = f"process {_s(p.get('pid'))} ({_s(p.get('agent'))}): {_s(p.get('state'))}"
-    out = [head]
-    if p.get("error"):
-        out.append(f"error: {_s(p['error'], 500)}")
-    result = p.get("result")
-    if isinstance(result, str):
-        out += _text_lines(result)
-    elif result is not None:
-        out += _text_lines(json.dumps(result, indent=2, default=str)[:20_000])
-    return out
-
-
-def _bang_lines(r: Any) -> list[str]:
-    if not isinstance(r, dict):
-        return _text_lines(str(r))
-    out: list[str] = []
-    for key in ("stdout", "stderr"):
-        if isinstance(r.get(key), str) and r[key]:
-            out += _text_lines(r[key].rstrip("\n"))
-    code = r.get("exit_code", r.get("returncode"))
-    if code not in (0, None):
-        out.append(f"(exit status {_s(code)})")
-    return out
-
-
-def command_failed(cmd: Command, res: Any) -> bool:
-    """A reply that ran but failed: a program's nonzero exit, an agent that failed."""
-    res = res if isinstance(res, dict) else {}
-    if cmd.name == "!":
-        r = res.get("result")
-        return isinstance(r, dict) and r.get("exit_code", r.get("returncode")) not in (0, None)
-    if cmd.name == "run":
-        p = res.get("process") if "process" in res else res
-        return isinstance(p, dict) and p.get("state") == "FAILED"
-    return False
-
-
 # ---- the session ----------------------------------------------------------------------
 
 
 class ShellSession:
-    """One shell's link to the daemon; ``async with`` closes it. Build with ``connect``."""
+    """One shell's process in the daemon; ``async with`` ends it. Build with ``connect``."""
 
-    def __init__(self, ctx: AsyncContext, where: dict[str, str]) -> None:
-        self.ctx = ctx
-        self.where = where
+    def __init__(
+        self,
+        admin: AsyncHttpTransport,
+        calls: AsyncHttpTransport,
+        pid: int,
+        where: dict[str, str],
+        data_dir: Path,
+        policy: str,
+    ) -> None:
+        self._admin, self._calls = admin, calls
+        self.pid, self.where, self.data_dir, self.policy = pid, where, data_dir, policy
 
     @classmethod
     async def connect(
@@ -304,9 +184,14 @@ class ShellSession:
         say: Callable[[str], None] | None = None,
         start: bool = True,
         timeout: float = START_TIMEOUT_S,
+        policy: str = "destructive",
+        name: str = "shell",
     ) -> ShellSession:
-        """Connect to the daemon for ``config.data_dir``, starting one if none answers
-        (unless ``start`` is false or ``AIOS_URL`` names another)."""
+        """Connect to the daemon for ``config.data_dir`` (starting one if none answers,
+        unless ``start`` is false or ``AIOS_URL`` names another) and spawn the shell's
+        session process there."""
+        if policy not in POLICY_RULES:
+            raise BadRequest(f"unknown approval policy {policy[:40]!r}")
         say = say or log.info
         where = find_daemon(config)
         if not await _healthy(where):
@@ -315,11 +200,30 @@ class ShellSession:
                     f"no aios daemon answers at {where.get('socket') or where['url']}"
                 )
             where = await _start_daemon(config, config_file, say, timeout)
-        ctx = AsyncContext(where.get("url"), socket=where.get("socket"), token=_token(config))
-        return cls(ctx, where)
+        admin = AsyncHttpTransport(url=where.get("url"), socket=where.get("socket"),
+                                   token=_token(config))  # fmt: skip
+        try:
+            spawn = {"agent": "session", "name": name, "task": str(SESSION_S),
+                     "capabilities": session_capabilities(policy)}  # fmt: skip
+            pid = int((await admin.syscall("proc.spawn", spawn))["pid"])
+            try:
+                token = str((await admin.syscall("proc.token", {"pid": pid}))["token"])
+            except BaseException:
+                with contextlib.suppress(AiosError):
+                    await admin.syscall("proc.kill", {"pid": pid})
+                raise
+        except BaseException:
+            await admin.aclose()
+            raise
+        calls = AsyncHttpTransport(url=where.get("url"), socket=where.get("socket"), token=token)
+        log.info("aios shell: calls are made as process %d (%s)", pid, name)
+        return cls(admin, calls, pid, where, Path(config.data_dir), policy)
 
     async def aclose(self) -> None:
-        await self.ctx.aclose()
+        with contextlib.suppress(AiosError):
+            await self._admin.syscall("proc.kill", {"pid": self.pid})
+        await self._calls.aclose()
+        await self._admin.aclose()
 
     async def __aenter__(self) -> ShellSession:
         return self
@@ -327,26 +231,69 @@ class ShellSession:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    # -- calls ---------------------------------------------------------------------------
+
+    def _ended(self) -> Unavailable:
+        return Unavailable(
+            f"this shell's session process {self.pid} has ended (killed, or the daemon "
+            "restarted): start the shell again"
+        )
+
     async def call(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        """One syscall; its result as a plain dict (errors: the aios error classes)."""
-        res = await self.ctx.syscall(name, **args)
+        """One syscall as the session process; its result as a plain dict."""
+        try:
+            res = await self._calls.syscall(name, args)
+        except Unauthorized:
+            raise self._ended() from None
         return dict(res) if isinstance(res, dict) else {"result": res}
 
-    async def run_command(self, cmd: Command) -> tuple[list[str], bool]:
-        """Run a built-in: its text lines, and whether it failed (having run)."""
+    async def stream(self, name: str, args: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        """A streaming syscall as the session process: its events, the last a result.
+        Closing the iterator early closes the request, and the daemon stops the call."""
+        try:
+            async for event in self._calls.stream(name, args):
+                yield event
+        except Unauthorized:
+            raise self._ended() from None
+
+    async def respond(self, approval: int, decision: str, note: str | None = None) -> None:
+        """Answer an approval as the person at this shell (the admin token)."""
+        args: dict[str, Any] = {"id": approval, "decision": decision}
+        if note:
+            args["note"] = note[:2000]
+        await self._admin.syscall("approval.respond", args)
+
+    async def log(self, kind: str, **data: Any) -> None:
+        """One line of this shell's stored log (``aios shell --log``); never fails a line."""
+        text = json.dumps({"kind": kind, **data}, default=str, ensure_ascii=False)
+        if len(text) > LOG_CHARS:
+            text = json.dumps({"kind": kind, "cut": True, "data": text[: LOG_CHARS - 200]})
+        try:
+            await self.call("proc.log", {"message": text})
+        except AiosError as exc:
+            log.warning("aios shell: could not log %s: %s", kind, exc.message)
+
+    # -- what the shell shows -------------------------------------------------------------
+
+    async def run_command(self, cmd: Command, out: Out) -> bool:
+        """Run a built-in and show its reply; whether it failed (having run)."""
         if cmd.name == "help":
             if cmd.args:
                 usage, desc = USAGE[cmd.args[0]]
-                return [f"{usage:<22} {desc}"], False
-            return HELP.split("\n"), False
+                out.line(f"{usage:<22} {desc}")
+            else:
+                for text in HELP.split("\n"):
+                    out.line(text)
+            return False
         if cmd.name in ("exit", "quit"):
-            return [], False
+            return False
         if cmd.syscall is None:
             raise BadRequest(f"the built-in {cmd.name!r} has no syscall")
         res = await self.call(cmd.syscall, dict(cmd.syscall_args))
         if cmd.name == "run" and isinstance(res.get("pid"), int):
             res = await self.call("proc.wait", {"pid": res["pid"], "timeout": RUN_WAIT_S})
-        return format_result(cmd, res), command_failed(cmd, res)
+        show_result(cmd, res, out)
+        return command_failed(cmd, res)
 
     async def tools(self) -> dict[str, dict[str, Any]]:
         """The tools this session may call (``tool.list``), by name."""
@@ -358,18 +305,8 @@ class ShellSession:
             t["name"]: t for t in tools if isinstance(t, dict) and isinstance(t.get("name"), str)
         }
 
-    async def plan(self, query: str, tools: list[Any] | None = None) -> dict[str, Any]:
-        """A dry run of ``compile``: the plan, nothing run."""
-        args: dict[str, Any] = {"query": query, "dry_run": True}
-        if tools is not None:
-            args["tools"] = tools
-        return await self.call("compile", args)
-
-    async def run_plan(
-        self, query: str, plan: str, tools: list[Any] | None = None
-    ) -> dict[str, Any]:
-        """Run a shown (approved) plan as compile's only round."""
-        args: dict[str, Any] = {"query": query, "plan": plan, "max_replans": 0}
-        if tools is not None:
-            args["tools"] = tools
-        return await self.call("compile", args)
+    async def pending(self) -> list[dict[str, Any]]:
+        """This session's approvals that wait for a person, oldest first."""
+        res = await self.call("approval.list", {"pid": self.pid, "state": "pending"})
+        items = [a for a in res.get("approvals") or [] if isinstance(a, dict)]
+        return sorted(items, key=lambda a: a.get("id", 0))
