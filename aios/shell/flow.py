@@ -255,10 +255,13 @@ def _schemas(tools: list[Any] | None) -> dict[str, Any]:
     return out
 
 
-def _plan_text(steps: list[Step], catalog: dict[str, Any]) -> str:
-    """The shown plan in the plan language, without comments."""
-    tasks = plans.parse_edited(plans.edit_text(steps), catalog)
-    return "\n".join([*(t["text"] for t in tasks), "join()"])
+def _plan_text(tasks: list[Any], steps: list[Step], catalog: dict[str, Any]) -> str:
+    """The plan to run, in the plan language: the daemon's own rendering of the tasks
+    it planned or checked (so it parses back to them), else the shell's."""
+    texts = [t.get("text") for t in tasks if isinstance(t, dict)]
+    if len(texts) != len(steps) or not all(isinstance(x, str) and x for x in texts):
+        texts = [t["text"] for t in plans.parse_edited(plans.edit_text(steps), catalog)]
+    return "\n".join([*map(str, texts), "join()"])
 
 
 def _error_text(res: dict[str, Any]) -> str:
@@ -347,11 +350,12 @@ async def _natural(line: _Line, query: str, tools: list[Any] | None) -> int:
         line.out.line(f"aios: no plan ({safe_text(str(dry.get('status')))}): {_error_text(dry)}")
         await line.s.log("outcome", status="no plan", error=_error_text(dry))
         return FAILED
-    steps = plans.classify_plan(dry.get("tasks") or [], catalog)
+    tasks = dry.get("tasks") or []
+    steps = plans.classify_plan(tasks, catalog)
     if not steps:
         line.out.line("  (no steps)")
     while True:
-        text = _plan_text(steps, catalog)
+        text = _plan_text(tasks, steps, catalog)
         reasons = plans.needs_approval(steps, line.policy)
         await line.s.log("plan", query=query[:1000], plan=text, reasons=reasons)
         if not reasons:
@@ -372,14 +376,15 @@ async def _natural(line: _Line, query: str, tools: list[Any] | None) -> int:
             checked = await _planned(line, {**base, "plan": edited}, catalog, show=False)
             if checked.get("status") != "planned":
                 raise BadRequest(f"the daemon refused the edited plan: {_error_text(checked)}")
-            return plans.classify_plan(checked.get("tasks") or [], catalog)
+            checked_tasks = checked.get("tasks") or []
+            return checked_tasks, plans.classify_plan(checked_tasks, catalog)
 
         calls = [{"tool": s.tool, "args": s.args} for s in steps]
         details = {"query": query[:2000], "plan": text}
         choice, new = await line.ask(f"run this plan: {query}"[:500], details, calls, reasons,
                                      edit)  # fmt: skip
         if choice == "edit":
-            steps = new
+            tasks, steps = new
             line.out.line("edited plan:")
             for shown in plans.render(steps) or ["(no steps)"]:
                 line.out.line(f"  {shown}")
