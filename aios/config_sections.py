@@ -243,6 +243,18 @@ class CompilerConfig(_Section):
         description="tie string and number arguments to the question's words, numbers and "
         "dates (grammar cores; expressions, code and templates stay free text)",
     )
+    narrow_tools: int = Field(
+        default=3,
+        ge=0,
+        le=64,
+        description="when more than narrow_above tools are offered, the planner sees only "
+        "this many, the nearest the question in meaning (0: all; needs LSFS's embeddings)",
+    )
+    narrow_above: int = Field(default=6, ge=1, le=64)
+    lead_tool: bool = Field(
+        default=True,
+        description="when tools are narrowed, the plan's first task calls the nearest one",
+    )
     retries: int = Field(default=2, ge=0, le=10, description="retries of retryable tools")
 
 

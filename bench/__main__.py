@@ -15,6 +15,7 @@ ALL = [
     "compiler",
     "plans",
     "plan_quality",
+    "shell",
     "fs_index",
     "fs_write",
     "fs_query",

@@ -100,3 +100,10 @@ class Daemon:
         rc = self.proc.wait(timeout)
         self._fh.close()
         return rc
+
+
+def result(d: Daemon, name: str, **args: Any) -> dict[str, Any]:
+    """A syscall that must succeed: its result."""
+    r = d.syscall(name, **args)
+    assert r.status_code == 200, r.text
+    return r.json()["result"]  # type: ignore[no-any-return]

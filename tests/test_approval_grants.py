@@ -140,9 +140,7 @@ async def test_bad_grants_are_refused_before_anyone_is_asked(
     async with approvals_kernel(tmp_path) as k:
         proc = await k.spawn("sleep", "30")
         with pytest.raises(error):
-            await k.syscall(
-                as_proc(proc), "approval.request", {"summary": "x", "calls": [call]}
-            )
+            await k.syscall(as_proc(proc), "approval.request", {"summary": "x", "calls": [call]})
         assert k.approvals.list() == []
 
 
@@ -166,3 +164,37 @@ async def test_an_approved_plan_runs_its_calls_unasked(tmp_path: Path) -> None:
         assert k.approvals.pending() == 0 and k.approvals.grants.held(proc.pid) == 0
     finally:
         await k.close()
+
+
+async def test_an_approved_tool_call_is_not_asked_again_for_its_own_syscalls(
+    tmp_path: Path,
+) -> None:
+    from langchain_core.tools import StructuredTool
+
+    from aios.tools.context import current_caller
+    from aios.tools.risk import DESTRUCTIVE
+
+    async with approvals_kernel(tmp_path, require=["destructive"]) as k:
+
+        async def stop(pid: int) -> str:
+            """Stop a process (makes a proc.kill syscall as the caller)."""
+            res = await k.syscall(current_caller.get(), "proc.kill", {"pid": pid})
+            return str(res.state)
+
+        k.tools.register(StructuredTool.from_function(coroutine=stop, name="stop"),
+                         risk=DESTRUCTIVE)  # fmt: skip
+        proc = await k.spawn("sleep", "30", capabilities=Capabilities(proc_admin=True))
+        victim = await k.spawn("sleep", "30")
+        grant = {"tool": "stop", "args": {"pid": victim.pid}}
+        await ask_then(k, proc, [grant], "approve")
+        call = asyncio.ensure_future(
+            k.syscall(as_proc(proc), "tool.call", {"name": "stop", "args": {"pid": victim.pid}})
+        )
+        res = await asyncio.wait_for(call, 5)  # neither the tool call nor its proc.kill asks
+        assert res.result == "KILLED" and k.approvals.pending() == 0
+        # its proc.kill made outside any approved tool call still asks
+        other = await k.spawn("sleep", "30")
+        direct = asyncio.ensure_future(k.syscall(as_proc(proc), "proc.kill", {"pid": other.pid}))
+        (item,) = await pending(k)
+        assert item.syscall == "proc.kill"
+        direct.cancel()

@@ -122,8 +122,11 @@ async def test_an_outside_edit_becomes_a_searchable_version(k: Kernel) -> None:
     await idle(k)
     (k.fs.paths.root / "ext" / "note.txt").write_text("The kestrel hovered over the meadow.")
     (k.fs.paths.root / "ext" / "fresh.txt").write_text("Brand new file about volcanoes.")
-    for _ in range(100):
-        if len((await S(k, "fs.history", path="ext/note.txt")).versions) == 2:
+    # the watcher may see the two files in separate batches: wait for both
+    for _ in range(200):
+        seen = len((await S(k, "fs.history", path="ext/note.txt")).versions) == 2
+        ls = (await S(k, "fs.ls", path="ext")).entries
+        if seen and any(e.path == "ext/fresh.txt" for e in ls):
             break
         await asyncio.sleep(0.1)
     hist = (await S(k, "fs.history", path="ext/note.txt")).versions

@@ -26,6 +26,7 @@ from aios.shell.flow import CONTEXT_MARKER, MAX_QUERY, run_line, with_context
 from aios.shell.out import PlainOut
 from aios.shell.session import ShellSession
 from tests.daemon_helpers import Daemon, free_port
+from tests.daemon_helpers import result as _sys
 
 pytestmark = pytest.mark.model
 
@@ -35,12 +36,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     d = Daemon(tmp_path_factory.mktemp("shell") / "data").start(timeout=120)
     yield d
     assert d.stop() == 0, d.output()
-
-
-def _sys(d: Daemon, name: str, **args: Any) -> dict[str, Any]:
-    r = d.syscall(name, **args)
-    assert r.status_code == 200, r.text
-    return r.json()["result"]  # type: ignore[no-any-return]
 
 
 async def _run(d: Daemon, text: str, **kw: Any) -> tuple[int, list[str]]:

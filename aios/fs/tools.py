@@ -28,42 +28,42 @@ def register_fs_tools(registry: ToolRegistry, kernel: Kernel) -> None:
         return await kernel.syscall(caller, name, args)
 
     async def fs_read(path: str) -> str:
-        """Read a text file from the semantic file system."""
+        """Read a text file (show, open, print it) to answer about it or summarize it."""
         res = await call("fs.read", path=path)
         return res.text if res.text is not None else f"<binary, {res.info.size} bytes>"
 
     async def fs_write(path: str, content: str) -> dict[str, Any]:
-        """Write a text file (a new version if it exists)."""
+        """Write, create or save a text file with this content (a new version if it exists)."""
         res = await call("fs.write", path=path, content=content)
         return {"path": res.path, "version": res.version}
 
     async def fs_search(query: str, top_k: int = 5) -> list[dict[str, Any]]:
-        """Search files by meaning and keywords; returns paths and matching text."""
+        """Search or find files about a topic, by meaning and keywords; returns paths and text."""
         res = await call("fs.retrieve", query=query, top_k=top_k)
         return [{"path": h["path"], "text": h["text"][:300], "line": h["line"]} for h in res.hits]
 
     async def fs_ls(path: str = "") -> list[str]:
-        """List a folder."""
+        """List the files in a folder: what is in it, how many files."""
         res = await call("fs.ls", path=path)
         return [e.path + ("/" if e.kind == "dir" else "") for e in res.entries]
 
     async def fs_delete(path: str, recursive: bool = False) -> dict[str, Any]:
-        """Delete a file, or a folder with recursive=true (its versions are kept)."""
+        """Delete or remove a file, or a folder and all in it with recursive=true."""
         res = await call("fs.delete", path=path, recursive=recursive)
         return {"path": path, "deleted": res.paths}
 
     async def fs_mv(src: str, dst: str) -> dict[str, Any]:
-        """Move or rename a file or folder."""
+        """Move or rename a file or folder from src to dst."""
         res = await call("fs.mv", src=src, dst=dst)
         return {"path": res.path, "moved_from": src}
 
     async def fs_rollback(path: str, n: int = 1) -> dict[str, Any]:
-        """Restore a file as it was n versions ago (a new version: undo is another)."""
+        """Undo changes to a file: restore it as it was n versions ago, go back n versions."""
         res = await call("fs.rollback", path=path, n=n)
         return {"path": res.path, "version": res.version}
 
     async def fs_history(path: str) -> list[dict[str, Any]]:
-        """A file's versions, newest first: version, time, operation, size."""
+        """A file's history: its versions and when it changed, newest first."""
         res = await call("fs.history", path=path)
         return res.versions
 

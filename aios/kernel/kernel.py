@@ -33,6 +33,7 @@ from aios.fs.tools import register_fs_tools
 from aios.kernel.approvals import ApprovalQueue
 from aios.kernel.audit import Audit
 from aios.kernel.caps import Caller
+from aios.kernel.compiler.narrow import ToolNarrower
 from aios.kernel.events import EventBus
 from aios.kernel.health import health
 from aios.kernel.llm import Core, CoreWorker, build_cores
@@ -48,6 +49,7 @@ from aios.kernel.sysllm import stream_tokens
 from aios.kernel.systool import allowed_tool
 from aios.kernel.tokens import TokenTable
 from aios.tools.builtin import register_builtin_tools
+from aios.tools.context import approved_tool
 from aios.tools.mcp import McpManager
 from aios.tools.registry import ToolRegistry
 
@@ -107,6 +109,7 @@ class Kernel(ProcessOps):
                 ),
             )
             register_fs_tools(self.tools, self)
+        self.narrower = ToolNarrower(self.fs.embedder) if self.fs is not None else None
         self._fs_stop = asyncio.Event()
         self._fs_watch: asyncio.Task[None] | None = None
         self.agents = agents or AgentRegistry.discover(config, self.tools)
@@ -270,6 +273,8 @@ class Kernel(ProcessOps):
             await proc.resumed.wait()
             if proc.state.terminal:
                 raise Cancelled(f"process {proc.pid} ended while suspended")
+        if entry.name != "tool.call" and approved_tool.get() == proc.pid:
+            return  # made by a tool call a person approved, for it
         tool, risk, rules = None, entry.risk, proc.capabilities.approvals
         if entry.name == "tool.call":
             # permission first: never ask a person about a call refused anyway
@@ -279,6 +284,8 @@ class Kernel(ProcessOps):
         if rule is None:
             return
         args = req.args if tool else req.model_dump(mode="json", exclude_defaults=True)  # type: ignore[attr-defined]
+        if tool is not None:  # approved below, or returning: its own syscalls are its work
+            approved_tool.set(proc.pid)
         granted = self.approvals.grants.take(proc.pid, entry.name, tool, args)
         if granted is not None:  # a person approved this very call ahead of time
             call.extra["approval"] = granted

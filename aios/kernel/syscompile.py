@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from aios.errors import BadRequest
+from aios.errors import AiosError, BadRequest
 from aios.kernel.compiler.compiler import Compiler, Outcome
 from aios.kernel.compiler.plan import PlanSyntaxError, Task, parse_line
 from aios.kernel.compiler.validate import PlanInvalid, PlanIssue, validate_plan
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 UNWIND_S = 10.0  # how long a cancelled compile may take to stop before it is left
 MAX_PLAN_CHARS = 20_000
 MAX_PLAN_ISSUES = 20  # of a refused given plan, shown
+MAX_PATH_WORDS = 16  # of a question's words looked up as LSFS paths
 
 
 class PlanExample(BaseModel):
@@ -167,11 +168,46 @@ def _parse(n: int, line: str) -> Task | None:
         ) from None
 
 
-def _compiler(k: Kernel, call: Call, args: CompileArgs, on_event: Any = None) -> Compiler:
+async def _planner_tools(
+    k: Kernel, args: CompileArgs, specs: list[ToolSpec]
+) -> tuple[list[ToolSpec], str | None]:
+    """The tools the planner is offered: the nearest few when many are offered (a
+    given plan is checked against them all), and the first task's tool if chosen."""
+    cfg = k.config.compiler
+    if k.narrower is None or not cfg.narrow_tools or len(specs) <= cfg.narrow_above:
+        return specs, None
+    if args.plan is not None:
+        return specs, None
+    kept, nearest = await k.narrower.anarrow(args.query, specs, cfg.narrow_tools)
+    return kept, nearest if cfg.lead_tool else None
+
+
+async def _known_paths(k: Kernel, call: Call, args: CompileArgs) -> frozenset[str] | None:
+    """The question's words that name files or folders the caller may read, so a path
+    argument is one of those or a file-like word (None: LSFS is off, or a given plan)."""
+    if k.fs is None or args.plan is not None or not k.config.compiler.anchor_args:
+        return None
+    from aios.kernel.compiler.anchors import Anchors, file_like
+    from aios.kernel.sysfs import check, run_io
+
+    found = []
+    for word in Anchors(args.query).paths[:MAX_PATH_WORDS]:
+        if file_like(word):
+            continue
+        try:
+            rel = check(k, call, word, write=False)
+            await run_io(k.fs.stat, rel)
+        except AiosError:
+            continue
+        found.append(word)
+    return frozenset(found)
+
+
+async def _compiler(k: Kernel, call: Call, args: CompileArgs, on_event: Any = None) -> Compiler:
     cfg = k.config.compiler
     if args.max_replans > cfg.max_replans:
         raise BadRequest(f"max_replans is at most {cfg.max_replans}")
-    specs = _toolset(k, call, args)
+    specs, lead = await _planner_tools(k, args, _toolset(k, call, args))
     given = None if args.plan is None else given_plan(args.plan, specs, cfg.max_tasks)
     return Compiler(
         k,
@@ -185,6 +221,8 @@ def _compiler(k: Kernel, call: Call, args: CompileArgs, on_event: Any = None) ->
         on_event=on_event,
         given=given,
         given_text=args.plan or "",
+        lead=lead,
+        known_paths=await _known_paths(k, call, args),
     )
 
 
@@ -216,14 +254,14 @@ def _result(c: Compiler, out: Outcome) -> CompileResult:
 
 async def compile_(k: Kernel, call: Call, args: CompileArgs) -> CompileResult:
     """Plan and run tool calls in parallel to answer a query (LLMCompiler)."""
-    c = _compiler(k, call, args)
+    c = await _compiler(k, call, args)
     return _result(c, await c.run(args.query))
 
 
 async def compile_stream(k: Kernel, call: Call, args: CompileArgs) -> AsyncIterator[dict[str, Any]]:
     """Events as the plan streams and runs, then ``{"type": "result"}``."""
     queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-    c = _compiler(k, call, args, on_event=queue.put_nowait)
+    c = await _compiler(k, call, args, on_event=queue.put_nowait)
     task = asyncio.ensure_future(c.run(args.query))
     task.add_done_callback(lambda _: queue.put_nowait(None))
     try:

@@ -217,6 +217,8 @@ def _builtin(name: str, rest: str) -> Command | None:
         arity(1, 1)
         return _cmd("kill", _int(t[0], "PID", 2**53, usage))
     if name == "ls":
+        t = [x for x in t if not re.fullmatch(r"-[A-Za-z]+", x)]  # ls -la: flags, no path
+        n = len(t)
         arity(0, 1)
         return _cmd("ls", _path(t[0], usage) if t else "")
     if name in ("cat", "history"):

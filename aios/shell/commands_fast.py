@@ -19,11 +19,13 @@ VERBS = (
     r"(?:summari[sz]e|delete|remove|erase|wipe|rm|destroy|move|mv|rename|copy|cp|write|rewrite|"
     r"edit|create|make|send|e-?mail|translate|merge|combine|compare|explain|tell|update|append|"
     r"overwrite|replace|organi[sz]e|sort|group|archive|share|upload|run|execute|kill|fix|save|"
-    r"put|add|change|modify|revert|undo|restore|draft|generate|publish|describe|analy[sz]e)"
+    r"put|add|change|modify|revert|undo|restore|draft|generate|publish|describe|analy[sz]e|"
+    r"show|open|read|display|print|search|find|look|list)"
 )
 MULTI = re.compile(
     rf"(?:[,;&|]|\b(?:and|then|also|plus|after\s+that|afterwards)\b)\s*(?:then\s+|also\s+)?"
-    rf"(?:please\s+)?{VERBS}\b",
+    rf"(?:please\s+)?{VERBS}\b"
+    r"|\b(?:and|plus)\s+(?:also\s+)?(?:for|about)\b",  # "search for owls and for the budget"
     re.I,
 )
 _TYPOS = MappingProxyType(

@@ -16,14 +16,13 @@ none said yes: declined, or no terminal and no ``--yes``).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Any
 
 from aios.errors import AiosError, BadRequest
 from aios.shell import commands, plans
+from aios.shell.approve import Asker, Line, message
 from aios.shell.commands import NEEDS_POLICY, Command, UsageError
 from aios.shell.out import Out
 from aios.shell.plans import Step, safe_text
@@ -37,19 +36,11 @@ OK, FAILED, USAGE, REFUSED = 0, 1, 2, 3
 MAX_CONTEXT = 20_000  # characters of piped input appended to a request
 MAX_QUERY = 10_000  # what compile takes as a query
 CONTEXT_MARKER = "--- input piped to the shell ---"
-FIND_S = 10.0  # how long the shell looks for the approval its session just asked for
-WATCH_S = 1.0  # how often a running line looks for approvals the daemon asks
 EXPLAIN_TOKENS = 256
 _EXPLAIN = (
     "You explain a plan before a person approves it. For each numbered step, say in "
     "one short sentence what it does and what it changes. Do not add steps."
 )
-
-
-class Asker(Protocol):
-    async def choose(self, reasons: list[str]) -> str: ...  # yes | no | edit | explain
-
-    async def edit(self, text: str) -> str | None: ...  # the edited plan; None: as it was
 
 
 def with_context(text: str, context: str | None) -> str:
@@ -62,145 +53,6 @@ def with_context(text: str, context: str | None) -> str:
     cut = context[:room]
     note = "" if len(cut) == len(context) else "\n[cut: the rest of the input is left out]"
     return f"{text}\n\n{CONTEXT_MARKER}\n{cut}{note}"
-
-
-def _message(exc: AiosError) -> str:
-    return safe_text(exc.message)
-
-
-class _Line:
-    """The state of one line: its session, its output, how approvals are answered."""
-
-    def __init__(
-        self, session: ShellSession, out: Out, policy: str, yes: bool, asker: Asker | None
-    ) -> None:
-        self.s, self.out, self.policy, self.yes, self.asker = session, out, policy, yes, asker
-        self.ours: set[int] = set()  # approvals this line asked for itself
-
-    # -- approvals -----------------------------------------------------------------
-
-    async def _find(self, request: asyncio.Future[Any]) -> int:
-        """The id of the approval ``request`` created (the session's newest pending)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + FIND_S
-        while loop.time() < deadline:
-            if request.done():
-                request.result()  # refused before anyone was asked: raise its error
-            fresh = [a["id"] for a in await self.s.pending() if a.get("id") not in self.ours]
-            if fresh:
-                self.ours.add(fresh[-1])
-                return int(fresh[-1])
-            await asyncio.sleep(0.05)
-        raise AiosError("the daemon did not show the approval it was asked for")
-
-    async def _outcome(self, request: asyncio.Future[Any]) -> bool:
-        """Whether the request came back approved."""
-        try:
-            res = await request
-        except AiosError as exc:
-            if exc.code == "approval_denied":
-                return False
-            raise
-        return isinstance(res, dict) and res.get("state") == "approved"
-
-    async def ask(
-        self, summary: str, details: Any, calls: list[dict[str, Any]], reasons: list[str],
-        edit: Any = None,
-    ) -> tuple[str, Any]:  # fmt: skip
-        """Ask a person through the queue: ``("yes"|"no", None)`` or ``("edit", new)``
-        (``edit``: an async callable the edited text goes through; it returns what to
-        ask about next, or raises to keep asking about this)."""
-        self.out.line("needs approval:")
-        for r in reasons:
-            self.out.line(f"  - {safe_text(r)}")
-        if not self.yes and self.asker is None:
-            self.out.line("not run: no terminal to ask on; use --yes to approve")
-            await self.s.log("approval", decision="refused", why="no terminal and no --yes")
-            return "no", None
-        args = {"summary": summary[:500], "details": details, "destructive": True,
-                "calls": calls}  # fmt: skip
-        request = asyncio.ensure_future(self.s.call("approval.request", args))
-        aid, answered = None, False
-        try:
-            aid = await self._find(request)
-            choice, new = await self._decide(aid, reasons, edit)
-            decision = {"yes": "approve"}.get(choice, "deny")
-            note = {"yes": "--yes" if self.yes else None, "edit": "edited"}.get(choice)
-            answered = True
-            await self.s.respond(aid, decision, note or ("declined" if choice == "no" else None))
-            approved = await self._outcome(request)
-        finally:
-            if aid is not None and not answered:  # cancelled (Ctrl-C) or failed: say no
-                with contextlib.suppress(BaseException):
-                    await asyncio.shield(self.s.respond(aid, "deny", "cancelled at the shell"))
-            if not request.done():
-                request.cancel()
-                with contextlib.suppress(BaseException):
-                    await request
-        await self.s.log("approval", id=aid, decision=choice, approved=approved)
-        if choice == "yes" and not approved:
-            self.out.line("not run: the approval was answered no (elsewhere, or it expired)")
-            return "no", None
-        return choice, new
-
-    async def _decide(self, aid: int, reasons: list[str], edit: Any) -> tuple[str, Any]:
-        if self.yes:
-            self.out.line("approved (--yes)")
-            return "yes", None
-        assert self.asker is not None
-        while True:
-            choice = await self.asker.choose(reasons)
-            if choice in ("yes", "no"):
-                return choice, None
-            if choice == "explain" and edit is not None:
-                await edit("explain")
-            elif choice == "edit" and edit is not None:
-                try:
-                    new = await edit("edit")
-                except (AiosError, BadRequest) as exc:
-                    self.out.line(f"aios: {_message(exc)}")
-                    continue
-                if new is not None:
-                    return "edit", new
-            elif choice in ("edit", "explain"):
-                self.out.line(f"nothing to {choice} here: answer y or n")
-
-    @contextlib.asynccontextmanager
-    async def answering(self) -> AsyncIterator[None]:
-        """While the body runs, answer what the daemon's policy asks of the session."""
-        watcher = asyncio.ensure_future(self._watch())
-        try:
-            yield
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(BaseException):
-                await watcher
-
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(WATCH_S)
-            try:
-                items = [a for a in await self.s.pending() if a.get("id") not in self.ours]
-            except AiosError:
-                continue
-            for a in items:
-                self.ours.add(int(a["id"]))
-                await self._answer(a)
-
-    async def _answer(self, a: dict[str, Any]) -> None:
-        what = safe_text(str(a.get("summary") or a.get("tool") or a.get("syscall")))[:200]
-        self.out.line(f"the daemon asks first ({safe_text(str(a.get('rule')))[:80]}): {what}")
-        if self.yes:
-            choice = "yes"
-        elif self.asker is None:
-            choice = "no"
-            self.out.line("denied: no terminal to ask on; use --yes to approve")
-        else:
-            choice = await self.asker.choose([f"the daemon's policy: {what}"])
-        decision = "approve" if choice == "yes" else "deny"
-        with contextlib.suppress(AiosError):  # answered elsewhere meanwhile
-            await self.s.respond(int(a["id"]), decision, "--yes" if self.yes else None)
-        await self.s.log("approval", id=a.get("id"), decision=choice, asked_by="daemon")
 
 
 # -- built-ins -------------------------------------------------------------------------
@@ -224,7 +76,7 @@ def _grant(cmd: Command) -> dict[str, Any]:
     return {"syscall": cmd.syscall, "args": args}
 
 
-async def _builtin(line: _Line, cmd: Command) -> int:
+async def _builtin(line: Line, cmd: Command) -> int:
     if cmd.destructive:
         tools = await line.s.tools() if cmd.destructive == NEEDS_POLICY else {}
         shown = " ".join(safe_text(a) for a in cmd.args)
@@ -270,7 +122,7 @@ def _error_text(res: dict[str, Any]) -> str:
 
 
 async def _planned(
-    line: _Line, args: dict[str, Any], catalog: dict[str, Any], show: bool
+    line: Line, args: dict[str, Any], catalog: dict[str, Any], show: bool
 ) -> dict[str, Any]:
     """A streamed dry run (each step shown as it arrives); its final result."""
     result: dict[str, Any] = {}
@@ -284,7 +136,7 @@ async def _planned(
     return result
 
 
-async def _explain(line: _Line, text: str) -> None:
+async def _explain(line: Line, text: str) -> None:
     messages = [{"role": "system", "content": _EXPLAIN}, {"role": "user", "content": text}]
     args = {"messages": messages, "max_tokens": EXPLAIN_TOKENS, "temperature": 0}
     async for event in line.s.stream("llm.chat", args):
@@ -307,7 +159,7 @@ def _progress(event: dict[str, Any]) -> dict[str, Any] | None:
             "seconds": took, "error": task.get("error")}  # fmt: skip
 
 
-async def _execute(line: _Line, query: str, text: str, tools: list[Any] | None) -> dict[str, Any]:
+async def _execute(line: Line, query: str, text: str, tools: list[Any] | None) -> dict[str, Any]:
     args: dict[str, Any] = {"query": query, "plan": text, "max_replans": 0}
     if tools is not None:
         args["tools"] = tools
@@ -339,7 +191,7 @@ def _touched(steps: list[Step], results: dict[int, Any]) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-async def _natural(line: _Line, query: str, tools: list[Any] | None) -> int:
+async def _natural(line: Line, query: str, tools: list[Any] | None) -> int:
     catalog = {**_schemas(tools), **await line.s.tools()}
     base: dict[str, Any] = {"query": query}
     if tools is not None:
@@ -434,13 +286,13 @@ async def run_line(
         return USAGE
     if not isinstance(text, str) or not text.strip():
         return OK
-    line = _Line(session, out, policy, yes, asker)
+    line = Line(session, out, policy, yes, asker)
     await session.log("input", text=text[:2000], context_chars=len(context or ""))
     try:
         cmd = commands.parse(text)
         cmd = cmd if cmd is not None else commands.fast_path(text)
     except UsageError as exc:
-        out.line(f"aios: {_message(exc)}")
+        out.line(f"aios: {message(exc)}")
         return USAGE
     try:
         if cmd is not None:
@@ -448,6 +300,6 @@ async def run_line(
         return await _natural(line, with_context(text.strip(), context), tools)
     except AiosError as exc:
         log.debug("line failed: %s", exc, exc_info=True)
-        out.line(f"aios: {_message(exc)}")
+        out.line(f"aios: {message(exc)}")
         await session.log("outcome", status="error", error=exc.message[:1000])
         return FAILED

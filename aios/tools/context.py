@@ -7,7 +7,10 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["current_caller"]
+__all__ = ["approved_tool", "current_caller"]
 
 # Per-task context, not shared state: each tool call sees its own caller.
 current_caller: ContextVar[Any] = ContextVar("aios_tool_caller", default=None)
+# The pid whose tool call a person approved, while that call runs: the syscalls the
+# tool makes for it (an LSFS tool's fs.delete) are that approved work, not asked again.
+approved_tool: ContextVar[int | None] = ContextVar("aios_approved_tool", default=None)

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Anchors", "string_kind"]
+__all__ = ["Anchors", "file_like", "string_kind"]
 
 MAX_TOKENS = 64  # the question's first words are spans; more would only grow the grammar
 MAX_NUMBERS = 24
@@ -47,6 +47,16 @@ _WRITTEN = re.compile(
     re.IGNORECASE,
 )
 _DATE_NAME = re.compile(r"date|yyyy", re.IGNORECASE)
+_PATH_NAME = re.compile(
+    r"^(?:path|src|dst|source|destination|target|file|filename|folder|dir|directory)$"
+    r"|(?:_path|_file|_dir|_folder|Path|File|Folder)$"
+)
+_CHUNK = re.compile(r"\S+")
+_STOP = frozenset(
+    "a an the to in into on of and or for from with at by as is are be it its my me i you "
+    "your our we what whats what's which who how pls please can could would do does did "
+    "file files folder called named about".split()
+)
 _ID_NAME = re.compile(r"(?:^|_)(?:id|ids|uuid|sid|key)$|[a-z](?:Id|ID|Ids|Sid|Key)$")
 _ID_TOKEN = re.compile(r"(?=.*\d)[\w.:@#-]{2,}|[\w]+[_.:@#-][\w.:@#-]+|[A-Z][A-Z0-9]{1,}")
 _MONTHS = {
@@ -86,7 +96,9 @@ _DATES = [
 def string_kind(key: str, schema: dict[str, Any]) -> str:
     """How a string parameter is filled: ``written`` (free text), ``date`` (the
     question's dates as ISO dates), ``id`` (one of the question's tokens that look
-    like identifiers, or else an earlier result), ``span`` (a run of its words)."""
+    like identifiers, or else an earlier result), ``path`` (one whole word of it, as
+    written: ``drafts/old.md``, never ``old.md`` alone or ``read plan.md``), ``span``
+    (a run of its words)."""
     about = f"{key.replace('_', ' ')} {schema.get('description', '')}"
     fmt = schema.get("format")
     if fmt in ("date", "date-time") or _DATE_NAME.search(key) or "YYYY" in about:
@@ -95,6 +107,8 @@ def string_kind(key: str, schema: dict[str, Any]) -> str:
         return "written"
     if _ID_NAME.search(key) and "name" not in key.lower():
         return "id"
+    if _PATH_NAME.search(key):
+        return "path"
     return "span"
 
 
@@ -127,16 +141,29 @@ def _name_words(key: str) -> list[str]:
     return [p for p in parts if len(p) >= 3]
 
 
+_FILE_LIKE = re.compile(r"/|^\.|\.[A-Za-z0-9]{1,8}$")
+
+
+def file_like(word: str) -> bool:
+    """A word that reads as a path by itself: a slash, a leading dot, an extension."""
+    return bool(_FILE_LIKE.search(word))
+
+
 @dataclass
 class Anchors:
-    """The spans, numbers and dates of one question."""
+    """The spans, numbers and dates of one question. ``known_paths``: which of its
+    words name existing files or folders (a path is one of those or a file-like word;
+    None: any word)."""
 
     query: str
+    known_paths: frozenset[str] | None = None
     tokens: list[str] = field(init=False)
     seps: list[str] = field(init=False)  # seps[i]: what the question has after tokens[i]
     numbers: list[float | int] = field(init=False)
     dates: list[str] = field(init=False)
     ids: list[str] = field(init=False)  # tokens that look like identifiers (PROJ-42, C024BE91L)
+    paths: list[str] = field(init=False)  # whole words, "/" kept: what a path can be
+    real_paths: list[str] = field(init=False)  # those that are file-like or known paths
 
     def __post_init__(self) -> None:
         spans: list[tuple[int, int]] = []
@@ -163,6 +190,24 @@ class Anchors:
         self.dates = self._dates()
         self._lower = [t.casefold() for t in self.tokens]
         self.ids = [t for t in dict.fromkeys(self.tokens) if _ID_TOKEN.fullmatch(t)]
+        self.paths = self._paths()
+
+    def _paths(self) -> list[str]:
+        out: list[str] = []
+        for m in _CHUNK.finditer(self.query):
+            word = m.group().lstrip(_EDGE.replace(".", "")).rstrip(_EDGE)  # keep ".env"
+            if not word or len(word) > MAX_TOKEN_CHARS or _SURROGATE.search(word):
+                continue
+            if word.casefold() in _STOP or word in out:
+                continue
+            out.append(word)
+            if len(out) == MAX_TOKENS:
+                break
+        known = self.known_paths or frozenset()
+        self.real_paths = [w for w in out if file_like(w) or w in known]
+        if self.known_paths is None:
+            return out
+        return self.real_paths or out
 
     def _numbers(self) -> list[float | int]:
         seen: list[float | int] = []
@@ -203,6 +248,8 @@ class Anchors:
         rules["qspan"] = '"\\"" (' + " | ".join(f"qw-{i}" for i in range(n)) + ') "\\""'
         if self.ids:
             rules["qid"] = '"\\"" (' + " | ".join(_in_json(t) for t in self.ids) + ') "\\""'
+        if self.paths:
+            rules["qpath"] = '"\\"" (' + " | ".join(_in_json(t) for t in self.paths) + ') "\\""'
         if self.dates:
             rules["qdate"] = " | ".join(_lit(json.dumps(d)) for d in self.dates)
         return rules
@@ -228,6 +275,8 @@ class Anchors:
             return any(self._said(v) for v in values or [])
         if schema.get("type") in ("integer", "number") and not self.numbers:
             return False
+        if schema.get("type") == "string" and string_kind(key, schema) == "path":
+            return bool(self.real_paths)  # "what's in notes": the folder is named
         for part in _name_words(key):
             stem = part[:5]
             if any(t.startswith(stem) or (len(t) >= 4 and part.startswith(t)) for t in self._lower):
@@ -249,4 +298,6 @@ class Anchors:
             return "qdate"
         if kind == "id" and self.ids:
             return "qid"
+        if kind == "path" and self.paths:
+            return "qpath"
         return "qspan"

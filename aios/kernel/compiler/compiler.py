@@ -91,6 +91,8 @@ class Compiler:
         on_event: Callable[[dict[str, Any]], None] | None = None,
         given: list[Task] | None = None,
         given_text: str = "",
+        lead: str | None = None,
+        known_paths: frozenset[str] | None = None,
     ) -> None:
         cfg = kernel.config.compiler
         self.kernel, self.caller, self.tools = kernel, caller, tools
@@ -108,6 +110,8 @@ class Compiler:
             examples=examples_for(tools, examples),
             anchored=cfg.anchor_args,
         )
+        self.planner.lead = lead  # the first task's tool, chosen by meaning
+        self.planner.known_paths = known_paths
         self.joiner = Joiner(llm, max_tokens=cfg.joiner_max_tokens)
         self.policies = {
             t.name: ToolPolicy(

@@ -216,9 +216,11 @@ def plan_grammar(
     min_tasks: int = 1,
     earlier_ids: list[int] | None = None,
     anchors: Anchors | None = None,
+    lead: str | None = None,
 ) -> str:
     """The grammar of a plan whose tasks are numbered from ``first_id``; with
-    ``anchors``, arguments are tied to the question's words and numbers."""
+    ``anchors``, arguments are tied to the question's words and numbers; with
+    ``lead``, the first task calls that tool (chosen before, e.g. by meaning)."""
     if not tools:
         raise ValueError("a plan grammar needs at least one tool")
     b = _Builder(anchors)
@@ -234,6 +236,8 @@ def plan_grammar(
         # anchored: a tool whose required number the question does not give, with no
         # earlier result to take it from, waits for a line where there is one
         usable = [t for t in tools if ref or not _waits(b, t)] or tools
+        if n == 0 and lead is not None:
+            usable = [t for t in usable if t.name == lead] or usable
         calls = " | ".join(_call(b, spec, ref, task_id) for spec in usable)
         lines.append(b.add(f"line-{task_id}", f'"{task_id}. " ({calls}) "\\n"'))
     # line-1 (line-2 (line-3 ...)?)? with the first min_tasks lines mandatory

@@ -57,6 +57,8 @@ class Planner:
         self.json_retries = json_retries
         self.anchored = anchored  # arguments from the question's words and numbers
         self.text = ""  # the raw text of the last plan, for results and debugging
+        self.lead: str | None = None  # the first task's tool, if chosen before planning
+        self.known_paths: frozenset[str] | None = None  # the question's words that are paths
 
     async def plan(
         self, query: str, *, first_id: int, prior: dict[int, TaskRun], feedback: str | None = None
@@ -86,7 +88,8 @@ class Planner:
             first_id=first_id,
             max_tasks=self.max_tasks,
             earlier_ids=usable,
-            anchors=Anchors(query) if self.anchored else None,
+            anchors=Anchors(query, self.known_paths) if self.anchored else None,
+            lead=self.lead if not usable else None,
         )
         self.text = ""
         buf = ""

@@ -3,11 +3,15 @@
 A small model does not end its plans: after the calls the question needs it
 repeats one, walks through an enum's values for the same question, feeds a tool
 its own output, or calls another tool with the same values. Each of those ends the
-plan at that call (the calls before it stand).
+plan at that call (the calls before it stand). So does a later call whose values
+hold only numbers earlier calls already used (``19 * 12`` after ``12 * 19``). A
+later call with no values at all is not cut: ``spacex_next_launch()`` after
+``nasa_apod()`` is a plan, though ``current_time()`` after ``calculator(...)`` is not.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aios.kernel.compiler.plan import Ref, Task
@@ -24,6 +28,7 @@ class PlanStops:
         self.seen: set[str] = set()
         self.tools_of: dict[int, str] = {}
         self.used: set[str] = set()  # the values earlier calls took
+        self.numbers: set[str] = set()  # the numbers in them
 
     def why(self, task: Task) -> str | None:
         props = self._props(task)
@@ -41,9 +46,12 @@ class PlanStops:
             reason = "a repeat fed only by its own tool's results"
         elif self.tools_of and values and not task.deps and values <= self.used:
             reason = "a repeat of values earlier calls already used"
+        elif self.tools_of and not task.deps and set() < _numbers(values) <= self.numbers:
+            reason = "a repeat of numbers earlier calls already used"
         self.seen.update((exact, loose))
         self.tools_of[task.id] = task.tool
         self.used |= values
+        self.numbers |= _numbers(values)
         return reason
 
     def _props(self, task: Task) -> dict[str, Any]:
@@ -54,6 +62,13 @@ class PlanStops:
 def call_key(task: Task) -> str:
     """What makes two calls the same call (refs included, ids not)."""
     return task.render().split(". ", 1)[1]
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numbers(values: set[str]) -> set[str]:
+    return {n for v in values for n in _NUMBER.findall(v)}
 
 
 def _choice(sub: dict[str, Any], value: Any) -> bool:

@@ -86,5 +86,6 @@ def _eval(node: ast.AST) -> Any:
 
 @tool
 def calculator(expression: str) -> float | int:
-    """Evaluate an arithmetic expression, e.g. "(2 + 3) * 4 / sqrt(16)"."""
+    """Calculate: evaluate a math expression (arithmetic, percentages, square roots),
+    e.g. "(2 + 3) * 4 / sqrt(16)"."""
     return evaluate(expression)
