@@ -142,15 +142,25 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if all(c.ok for c in checks) else 1
 
 
+def _shown(text: Any, cut: int) -> str:
+    """Text from a process, as a terminal can show it: no escapes, cut to ``cut``."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return out[:cut] + ("..." if len(out) > cut else "")
+
+
 def _print_approval(a: dict[str, Any]) -> None:
-    what = a["tool"] or a["syscall"]
-    args = json.dumps(a["args"], default=str)
-    args = args[:200] + ("..." if len(args) > 200 else "")
+    what = _shown(a["tool"] or a["syscall"], 40)
+    args = _shown(json.dumps(a["args"], default=str), 200)
     hints = ",".join(k for k, v in a["risk"].items() if v) or "-"
     print(
-        f"{a['id']:>5} {a['state']:<9} {a['pid']:>6} {a['process'][:14]:<14} "
+        f"{a['id']:>5} {a['state']:<9} {a['pid']:>6} {_shown(a['process'], 14):<14} "
         f"{what:<16} {hints:<22} {args}"
     )
+    if a.get("summary") and a["summary"] != what:
+        print(f"{'':>6}summary: {_shown(a['summary'], 200)}")
+    for c in a.get("calls") or []:  # what approving it lets run unasked, once each
+        shown = json.dumps(c.get("args"), default=str).replace('{"$ref": ', "{$")
+        print(f"{'':>6}runs: {_shown(c.get('tool') or c.get('syscall'), 40)} {_shown(shown, 200)}")
 
 
 def cmd_approvals(args: argparse.Namespace) -> int:

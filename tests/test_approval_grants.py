@@ -96,14 +96,16 @@ async def test_grants_end_with_the_process(tmp_path: Path) -> None:
         assert k.approvals.grants.held(proc.pid) == 0
 
 
-async def test_a_reference_stands_for_any_value_there_only(tmp_path: Path) -> None:
+async def test_a_reference_covers_only_a_plan_call(tmp_path: Path) -> None:
     ref = {"$ref": 1, "path": ["expr"]}
     grant = {"syscall": "tool.call", "tool": "calculator", "args": {"expression": ref}}
     async with approvals_kernel(tmp_path, require=["tool:calculator"]) as k:
         proc = await k.spawn("sleep", "30")
         await ask_then(k, proc, [grant], "approve")
-        res = await asyncio.wait_for(await calc_call(k, proc, "2+2"), 5)
-        assert res.result == 4
+        direct = await calc_call(k, proc, "2+2")  # the process's own call: a value it chose
+        (item,) = await pending(k)
+        assert item.args == {"expression": "2+2"}
+        direct.cancel()
     assert same_args({"a": ref, "b": 1}, {"a": [1, 2], "b": 1})
     assert not same_args({"a": ref}, {"a": 1, "extra": True})  # no key added
     assert not same_args({"a": 1}, {"a": True}) and not same_args({"a": [1]}, {"a": [1, 2]})
@@ -127,6 +129,8 @@ async def test_a_syscall_grant_is_checked_and_written_as_the_gate_sees_it(
     ("call", "error"),
     [
         ({"syscall": "tool.call", "args": {}}, BadRequest),  # no tool named
+        ({"tool": "calculator", "args": {"$ref": 1}}, BadRequest),  # any arguments at all
+        ({"tool": "calculator", "args": {"expression": "1" * 70_000}}, BadRequest),  # huge
         ({"syscall": "fs.read", "tool": "x", "args": {"path": "a"}}, BadRequest),
         ({"syscall": "approval.respond", "args": {"id": 1, "decision": "approve"}}, BadRequest),
         ({"syscall": "sched.set", "args": {}}, BadRequest),  # admin only
@@ -198,3 +202,60 @@ async def test_an_approved_tool_call_is_not_asked_again_for_its_own_syscalls(
         (item,) = await pending(k)
         assert item.syscall == "proc.kill"
         direct.cancel()
+
+
+async def test_inside_an_approved_tool_a_rule_naming_the_syscall_still_asks(
+    tmp_path: Path,
+) -> None:
+    from langchain_core.tools import StructuredTool
+
+    from aios.tools.context import current_caller
+    from aios.tools.risk import DESTRUCTIVE
+
+    async with approvals_kernel(tmp_path, require=["tool:stop", "syscall:proc.kill"]) as k:
+
+        async def stop(pid: int) -> str:
+            """Stop a process."""
+            res = await k.syscall(current_caller.get(), "proc.kill", {"pid": pid})
+            return str(res.state)
+
+        k.tools.register(StructuredTool.from_function(coroutine=stop, name="stop"),
+                         risk=DESTRUCTIVE)  # fmt: skip
+        proc = await k.spawn("sleep", "30", capabilities=Capabilities(proc_admin=True))
+        victim = await k.spawn("sleep", "30")
+        await ask_then(k, proc, [{"tool": "stop", "args": {"pid": victim.pid}}], "approve")
+        call = asyncio.ensure_future(
+            k.syscall(as_proc(proc), "tool.call", {"name": "stop", "args": {"pid": victim.pid}})
+        )
+        (item,) = await pending(k)  # the tool ran; its proc.kill is named by a rule
+        assert item.syscall == "proc.kill" and item.rule == "syscall:proc.kill"
+        await k.syscall(ADMIN, "approval.respond", {"id": item.id, "decision": "approve"})
+        assert (await asyncio.wait_for(call, 5)).result == "KILLED"
+
+
+async def test_always_for_a_tool_covers_its_own_syscalls_too(tmp_path: Path) -> None:
+    from langchain_core.tools import StructuredTool
+
+    from aios.tools.context import current_caller
+    from aios.tools.risk import DESTRUCTIVE
+
+    async with approvals_kernel(tmp_path, require=["destructive"]) as k:
+
+        async def stop(pid: int) -> str:
+            """Stop a process."""
+            res = await k.syscall(current_caller.get(), "proc.kill", {"pid": pid})
+            return str(res.state)
+
+        k.tools.register(StructuredTool.from_function(coroutine=stop, name="stop"),
+                         risk=DESTRUCTIVE)  # fmt: skip
+        proc = await k.spawn("sleep", "30", capabilities=Capabilities(proc_admin=True))
+        victims = [await k.spawn("sleep", "30") for _ in range(2)]
+        first = asyncio.ensure_future(
+            k.syscall(as_proc(proc), "tool.call", {"name": "stop", "args": {"pid": victims[0].pid}})
+        )
+        (item,) = await pending(k)
+        await k.syscall(ADMIN, "approval.respond", {"id": item.id, "decision": "always"})
+        assert (await asyncio.wait_for(first, 5)).result == "KILLED"
+        args = {"name": "stop", "args": {"pid": victims[1].pid}}
+        res = await asyncio.wait_for(k.syscall(as_proc(proc), "tool.call", args), 5)
+        assert res.result == "KILLED" and k.approvals.pending() == 0

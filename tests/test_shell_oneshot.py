@@ -108,6 +108,12 @@ async def test_destructive_builtin_is_refused_without_yes(daemon: Daemon) -> Non
             if a["calls"] == [{"syscall": "proc.kill", "tool": None, "args": {"pid": pid}}]
         ]
         assert item["state"] == "approved" and item["note"] == "--yes"
+        # what approving let run is shown wherever a person answers
+        rc, lines = await _run(daemon, "approvals all")
+        assert rc == 0 and lines[0].split()[-1] == "RUNS"
+        assert any(f'proc.kill {{"pid": {pid}}}' in line for line in lines), lines
+        cli = daemon.cli("approvals", "--all")
+        assert f'runs: proc.kill {{"pid": {pid}}}' in cli.stdout, cli.stdout
     finally:
         daemon.syscall("proc.kill", pid=pid)
 

@@ -169,6 +169,10 @@ class ApprovalQueue:
             return None
         return rule
 
+    def always_for(self, pid: int, syscall: str, tool: str | None) -> bool:
+        """Whether a person answered "always" for this process's calls like this one."""
+        return self._key(syscall, tool) in self._always.get(pid, set())
+
     @staticmethod
     def _key(syscall: str, tool: str | None) -> str:
         return f"tool:{tool}" if tool else f"syscall:{syscall}"

@@ -5,9 +5,9 @@ A process that asks a person about a whole piece of work (``approval.request`` w
 approves, one grant per listed call. A later call of that process that the approval
 policy would stop waits for nobody if it is one of them: same syscall, same tool,
 the same arguments (a ``{"$ref": N, "path": [...]}`` value stands for whatever
-task N returns, as the person was shown it). Each grant is used once, lasts at most
-``GRANT_S``, and goes with its process. Permissions are checked as always: a grant
-only spares the question.
+task N returns, as the person was shown it, and only in a call a plan makes). Each
+grant is used once, lasts at most ``GRANT_S``, and goes with its process.
+Permissions are checked as always: a grant only spares the question.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GRANT_S", "MAX_GRANTS", "Grant", "Grants", "same_args"]
+__all__ = ["GRANT_S", "MAX_GRANTS", "Grant", "Grants", "has_ref", "is_ref", "same_args"]
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +33,30 @@ class Grant:
     tool: str | None
     args: dict[str, Any]
     expires_at: float
+    refs: bool = False  # it holds references: only a plan's call can match it
 
 
-def _is_ref(value: Any) -> bool:
+def is_ref(value: Any) -> bool:
     return (
         isinstance(value, dict)
         and set(value) <= {"$ref", "path"}
         and isinstance(value.get("$ref"), int)
         and not isinstance(value.get("$ref"), bool)
     )
+
+
+def has_ref(value: Any) -> bool:
+    """Whether a reference is anywhere in ``value``."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if is_ref(v):
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def _canon(value: Any) -> str:
@@ -54,7 +69,7 @@ def same_args(granted: Any, actual: Any) -> bool:
     stack = [(granted, actual)]
     while stack:
         g, a = stack.pop()
-        if _is_ref(g):
+        if is_ref(g):
             continue
         if isinstance(g, dict):
             if not isinstance(a, dict) or set(g) != set(a):
@@ -79,17 +94,24 @@ class Grants:
         expires = time.time() + GRANT_S
         mine = self._by_pid.setdefault(pid, [])
         for c in calls:
-            mine.append(Grant(approval, c["syscall"], c.get("tool"), c.get("args") or {}, expires))
+            args = c.get("args") or {}
+            grant = Grant(approval, c["syscall"], c.get("tool"), args, expires, has_ref(args))
+            mine.append(grant)
         del mine[:-MAX_GRANTS]
 
-    def take(self, pid: int, syscall: str, tool: str | None, args: Any) -> int | None:
-        """Use up the grant that covers this call; the approval it came from, or None."""
+    def take(
+        self, pid: int, syscall: str, tool: str | None, args: Any, *, planned: bool = False
+    ) -> int | None:
+        """Use up the grant that covers this call; the approval it came from, or None.
+        A grant with references covers only a call a plan makes (``planned``)."""
         mine = self._by_pid.get(pid)
         if not mine:
             return None
         now = time.time()
         mine[:] = [g for g in mine if g.expires_at > now]
         for g in mine:
+            if g.refs and not planned:
+                continue
             if g.syscall == syscall and g.tool == tool and same_args(g.args, args or {}):
                 mine.remove(g)
                 log.info("pid %d: %s runs as approved (approval %d)", pid, tool or syscall,

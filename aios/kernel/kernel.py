@@ -35,6 +35,7 @@ from aios.kernel.audit import Audit
 from aios.kernel.caps import Caller
 from aios.kernel.compiler.narrow import ToolNarrower
 from aios.kernel.events import EventBus
+from aios.kernel.gate import gate
 from aios.kernel.health import health
 from aios.kernel.llm import Core, CoreWorker, build_cores
 from aios.kernel.llm.pool import CorePool
@@ -46,7 +47,6 @@ from aios.kernel.scheduler import Scheduler
 from aios.kernel.store import Store
 from aios.kernel.syscalls import Call, Syscall, SyscallTable, builtin_syscalls
 from aios.kernel.sysllm import stream_tokens
-from aios.kernel.systool import allowed_tool
 from aios.kernel.tokens import TokenTable
 from aios.tools.builtin import register_builtin_tools
 from aios.tools.context import approved_tool
@@ -264,46 +264,7 @@ class Kernel(ProcessOps):
         return entry, req
 
     async def _gate(self, call: Call, entry: Syscall, req: BaseModel) -> None:
-        """A suspended process's syscalls wait here until it is resumed; a call the
-        approval policy names waits here for a person."""
-        proc = call.proc
-        if proc is None:
-            return  # the admin is the person
-        if proc.suspended:
-            await proc.resumed.wait()
-            if proc.state.terminal:
-                raise Cancelled(f"process {proc.pid} ended while suspended")
-        if entry.name != "tool.call" and approved_tool.get() == proc.pid:
-            return  # made by a tool call a person approved, for it
-        tool, risk, rules = None, entry.risk, proc.capabilities.approvals
-        if entry.name == "tool.call":
-            # permission first: never ask a person about a call refused anyway
-            spec = allowed_tool(self, call, req.name)  # type: ignore[attr-defined]
-            tool, risk, rules = spec.name, spec.risk, [*rules, *spec.approvals]  # its provider's
-        rule = self.approvals.rule_for(rules, proc.pid, entry.name, tool, risk)
-        if rule is None:
-            return
-        args = req.args if tool else req.model_dump(mode="json", exclude_defaults=True)  # type: ignore[attr-defined]
-        if tool is not None:  # approved below, or returning: its own syscalls are its work
-            approved_tool.set(proc.pid)
-        granted = self.approvals.grants.take(proc.pid, entry.name, tool, args)
-        if granted is not None:  # a person approved this very call ahead of time
-            call.extra["approval"] = granted
-            return
-        async with self.io_wait(proc, "approval"):
-            await self.approvals.ask(
-                pid=proc.pid,
-                process=proc.name,
-                syscall=entry.name,
-                tool=tool,
-                args=args,
-                risk=risk,
-                rule=rule,
-            )
-        if proc.suspended:  # suspended while a person decided: run once resumed
-            await proc.resumed.wait()
-        if proc.state.terminal:
-            raise Cancelled(f"process {proc.pid} ended while waiting for approval")
+        await gate(self, call, entry, req)
 
     async def syscall(
         self, caller: Caller, name: str, args: Mapping[str, Any] | BaseModel | None = None
@@ -325,6 +286,8 @@ class Kernel(ProcessOps):
 
         async def run() -> BaseModel:
             await self._gate(call, entry, req)
+            if call.extra.get("approved_tool"):  # this task only: its own syscalls
+                approved_tool.set(proc.pid)
             return await entry.handler(self, call, req)
 
         task = asyncio.ensure_future(run())

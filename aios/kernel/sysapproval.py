@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aios.errors import BadRequest, NotFound, PermissionDenied
 from aios.kernel.approvals import ApprovalInfo, ApprovalState
+from aios.kernel.grants import is_ref
 from aios.tools.risk import Risk
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ class RespondArgs(_Args):
         description="always: approve, and approve calls like it from this process from now on"
     )
     note: str | None = Field(default=None, max_length=2000)
+
+
+MAX_CALLS_CHARS = 65_536  # what a person can be shown of the calls they approve
 
 
 class GrantCall(_Args):
@@ -109,11 +113,18 @@ async def respond(k: Kernel, call: Call, args: RespondArgs) -> ApprovalInfo:
 def _granted(k: Kernel, calls: list[GrantCall]) -> list[dict[str, Any]]:
     """The calls as the approval gate will see them: a syscall's arguments validated
     and written as the gate writes them, a tool call's as sent."""
+    size = len(json.dumps([c.model_dump(mode="json") for c in calls], default=str))
+    if size > MAX_CALLS_CHARS:
+        raise BadRequest(
+            f"the calls to approve are {size} characters of JSON, at most {MAX_CALLS_CHARS}"
+        )
     out: list[dict[str, Any]] = []
     for n, c in enumerate(calls, 1):
         if c.syscall == "tool.call":
             if not c.tool:
                 raise BadRequest(f"call {n}: a tool.call names its tool", call=n)
+            if is_ref(c.args):
+                raise BadRequest(f"call {n}: its arguments are named, never one reference", call=n)
             out.append({"syscall": c.syscall, "tool": c.tool, "args": c.args})
             continue
         if c.tool is not None:

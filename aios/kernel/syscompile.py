@@ -19,6 +19,7 @@ from aios.kernel.compiler.compiler import Compiler, Outcome
 from aios.kernel.compiler.plan import PlanSyntaxError, Task, parse_line
 from aios.kernel.compiler.validate import PlanInvalid, PlanIssue, validate_plan
 from aios.kernel.systool import allowed_tool, may_use
+from aios.tools.context import planned_by
 from aios.tools.registry import ToolSpec, external_spec
 
 if TYPE_CHECKING:
@@ -255,14 +256,14 @@ def _result(c: Compiler, out: Outcome) -> CompileResult:
 async def compile_(k: Kernel, call: Call, args: CompileArgs) -> CompileResult:
     """Plan and run tool calls in parallel to answer a query (LLMCompiler)."""
     c = await _compiler(k, call, args)
-    return _result(c, await c.run(args.query))
+    return _result(c, await asyncio.ensure_future(_planning(c, args.query, call.caller.pid)))
 
 
 async def compile_stream(k: Kernel, call: Call, args: CompileArgs) -> AsyncIterator[dict[str, Any]]:
     """Events as the plan streams and runs, then ``{"type": "result"}``."""
     queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
     c = await _compiler(k, call, args, on_event=queue.put_nowait)
-    task = asyncio.ensure_future(c.run(args.query))
+    task = asyncio.ensure_future(_planning(c, args.query, call.caller.pid))
     task.add_done_callback(lambda _: queue.put_nowait(None))
     try:
         while (event := await queue.get()) is not None:
@@ -279,6 +280,13 @@ async def compile_stream(k: Kernel, call: Call, args: CompileArgs) -> AsyncItera
                 log.warning("compile did not stop within %.0f s of being cancelled", UNWIND_S)
             task.add_done_callback(_retrieved)
     yield {"type": "result", "result": _result(c, out).model_dump(mode="json")}
+
+
+async def _planning(c: Compiler, query: str, pid: int | None) -> Outcome:
+    """The compile, in a task of its own that marks its calls as a plan's (so only
+    they resolve a grant's references: ``aios.kernel.gate``)."""
+    planned_by.set(pid)
+    return await c.run(query)
 
 
 def _retrieved(task: asyncio.Future[Any]) -> None:

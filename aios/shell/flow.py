@@ -124,15 +124,26 @@ def _error_text(res: dict[str, Any]) -> str:
 async def _planned(
     line: Line, args: dict[str, Any], catalog: dict[str, Any], show: bool
 ) -> dict[str, Any]:
-    """A streamed dry run (each step shown as it arrives); its final result."""
+    """A streamed dry run (each step shown as it arrives); its final result. If the
+    final plan is not what was streamed (the daemon planned again after an invalid
+    plan), it is shown whole: what is asked about and run is always what was shown."""
     result: dict[str, Any] = {}
+    shown: list[str] = []
     async for event in line.s.stream("compile", {**args, "dry_run": True}):
         if event.get("type") == "plan" and show and isinstance(event.get("task"), dict):
             with contextlib.suppress(BadRequest):
                 step = plans.classify(event["task"], catalog)
-                line.out.line("  " + plans.render([step])[0])
+                shown.append(plans.render([step])[0])
+                line.out.line("  " + shown[-1])
         elif event.get("type") == "result" and isinstance(event.get("result"), dict):
             result = event["result"]
+    if show and result.get("status") == "planned":
+        with contextlib.suppress(BadRequest):
+            final = plans.render(plans.classify_plan(result.get("tasks") or [], catalog))
+            if final != shown:
+                line.out.line("plan to run (the first was invalid, planned again):")
+                for text in final:
+                    line.out.line("  " + text)
     return result
 
 

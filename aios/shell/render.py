@@ -120,15 +120,26 @@ def format_result(cmd: Command, res: Any) -> list[str] | _Table:
     if name == "approvals":
         rows = [
             [_s(a.get("id")), _s(a.get("state")), _s(a.get("pid")), _s(a.get("process"), 16),
-             _s(a.get("tool") or a.get("syscall"), 24), _s(a.get("summary"), 60)]
+             _s(a.get("tool") or a.get("syscall"), 24), _s(a.get("summary"), 60),
+             _s(_calls(a.get("calls")), 80)]
             for a in _dicts(res.get("approvals"))
         ]  # fmt: skip
-        return _Table(["ID", "STATE", "PID", "PROCESS", "CALL", "SUMMARY"], rows)
+        return _Table(["ID", "STATE", "PID", "PROCESS", "CALL", "SUMMARY", "RUNS"], rows)
     if name == "run":
         return _process_lines(res.get("process") if "process" in res else res)
     if name == "!":
         return _bang_lines(res.get("result"))
     return _text_lines(json.dumps(res, indent=2, default=str)[:20_000])
+
+
+def _calls(calls: Any) -> str:
+    """What approving lets run unasked: ``fs_delete {"path": "a.md"}; ...`` (a
+    reference shown as ``{$N...}``: whatever step N returns)."""
+    out = []
+    for c in _dicts(calls):
+        args = json.dumps(c.get("args"), default=str).replace('{"$ref": ', "{$")
+        out.append(f"{c.get('tool') or c.get('syscall')} {args}")
+    return "; ".join(out) or "-"
 
 
 def _risk(risk: Any) -> str:

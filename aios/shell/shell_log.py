@@ -42,6 +42,7 @@ async def entries(session: ShellSession, sessions: int = 10) -> list[dict[str, A
     procs = [
         p for p in res.get("processes") or []
         if isinstance(p, dict) and p.get("agent") == "session" and p.get("name") == "shell"
+        and p.get("parent") is None  # spawned by the admin: a child could only pose as one
         and isinstance(p.get("pid"), int) and p["pid"] != session.pid
     ]  # fmt: skip
     procs.sort(key=lambda p: p["pid"])

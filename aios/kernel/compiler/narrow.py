@@ -88,7 +88,10 @@ class ToolNarrower:
             return specs, None
         ranked = self.rank(query, specs)
         kept = {id(s) for _, s in ranked[:keep]}
-        return [s for s in specs if id(s) in kept], ranked[0][1].name
+        nearest = ranked[0][1].name
+        # an MCP server's tool ("server.tool") is never forced first: its description is
+        # the server's to write, and words stuffed into it would take plans' first steps
+        return [s for s in specs if id(s) in kept], None if "." in nearest else nearest
 
     async def anarrow(
         self, query: str, specs: list[ToolSpec], keep: int

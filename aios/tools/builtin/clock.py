@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from langchain_core.tools import tool
 
@@ -12,10 +12,15 @@ __all__ = ["current_time", "resolve_zone"]
 
 
 @cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@cache
 def _by_city() -> dict[str, str]:
     """Each IANA zone's city (``tokyo``, ``new_york``) to the zone, first one winning."""
     out: dict[str, str] = {}
-    for name in sorted(available_timezones()):
+    for name in sorted(_zones()):
         if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/")):
             out.setdefault(name.rsplit("/", 1)[1].casefold(), name)
     return out
@@ -27,11 +32,8 @@ def resolve_zone(timezone: str) -> str | None:
     text = timezone.strip()
     if not text or len(text) > 64:
         return None
-    try:
-        ZoneInfo(text)
+    if text in _zones():  # never a raw path into the zone database ("Europe" is a folder)
         return text
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
     return _by_city().get("_".join(text.replace("-", " ").split()).casefold())
 
 
