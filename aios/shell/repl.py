@@ -24,15 +24,11 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import shlex
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +43,7 @@ from prompt_toolkit.output import Output
 
 from aios.config import Config
 from aios.errors import AiosError
+from aios.shell.asker import TerminalAsker
 from aios.shell.commands import USAGE
 from aios.shell.flow import run_line
 from aios.shell.plans import safe_text
@@ -58,10 +55,7 @@ __all__ = ["PROMPT", "ShellCompleter", "TerminalAsker", "main", "repl"]
 log = logging.getLogger(__name__)
 
 PROMPT = "aios> "
-ASK = "[y]es / [n]o / [e]dit / e[x]plain? "
 HISTORY_FILE = "shell_history"
-_ANSWERS = {"y": "yes", "yes": "yes", "n": "no", "no": "no", "e": "edit", "edit": "edit",
-            "x": "explain", "explain": "explain"}  # fmt: skip
 _PATH_ARG = frozenset({"ls", "cat", "history", "rollback", "diff"})  # their first argument
 
 Call = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -188,78 +182,6 @@ def _agents(res: dict[str, Any]) -> list[tuple[str, bool]]:
 
 def _quoted(text: str) -> str:
     return shlex.quote(text) if any(c.isspace() or c in "'\"\\" for c in text) else text
-
-
-# ---- approvals ------------------------------------------------------------------------
-
-
-class TerminalAsker:
-    """``Asker`` on the terminal: the ``[y]es / [n]o / [e]dit / e[x]plain`` question and
-    plan editing in ``$VISUAL``/``$EDITOR`` (else a multi-line prompt)."""
-
-    def __init__(
-        self,
-        *,
-        say: Callable[[str], None],
-        hold: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
-        input: Input | None = None,
-        output: Output | None = None,
-        env: dict[str, str] | None = None,
-    ) -> None:
-        self._say, self._hold = say, hold
-        self._io: dict[str, Any] = {"input": input, "output": output}
-        self._env = os.environ if env is None else env
-        self.editing = False  # an editor owns the terminal: Ctrl-C is its business
-
-    async def choose(self, reasons: list[str]) -> str:
-        ps: PromptSession[str] = PromptSession(**self._io)
-        with self._hold():
-            while True:
-                try:
-                    answer = await ps.prompt_async(ASK, handle_sigint=False)
-                except (KeyboardInterrupt, EOFError):
-                    return "no"
-                if (choice := _ANSWERS.get(answer.strip().lower())) is not None:
-                    return choice
-                self._say("answer y, n, e or x")
-
-    async def edit(self, text: str) -> str | None:
-        editor = self._env.get("VISUAL") or self._env.get("EDITOR")
-        with self._hold():
-            new = await (self._in_editor(editor, text) if editor else self._in_prompt(text))
-        if new is None or not new.strip() or new == text:
-            return None
-        return new
-
-    async def _in_editor(self, editor: str, text: str) -> str | None:
-        fd, name = tempfile.mkstemp(prefix="aios-plan-", suffix=".txt")  # mode 0600
-        path = Path(name)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            argv = [*shlex.split(editor), str(path)]
-            self.editing = True
-            try:
-                done = await asyncio.to_thread(subprocess.run, argv, check=False)
-            finally:
-                self.editing = False
-            if done.returncode != 0:
-                self._say(f"the editor exited with status {done.returncode}: plan not changed")
-                return None
-            return path.read_text(encoding="utf-8", errors="replace")
-        except (OSError, ValueError) as exc:  # no such editor, bad quoting in $EDITOR
-            self._say(f"cannot run the editor {safe_text(editor[:80])!r}: {safe_text(str(exc))}")
-            return None
-        finally:
-            path.unlink(missing_ok=True)
-
-    async def _in_prompt(self, text: str) -> str | None:
-        self._say("edit the plan: Esc then Enter when done, Ctrl-C to leave it as it was")
-        ps: PromptSession[str] = PromptSession(multiline=True, **self._io)
-        try:
-            return await ps.prompt_async("", default=text, handle_sigint=False)
-        except (KeyboardInterrupt, EOFError):
-            return None
 
 
 # ---- the loop ---------------------------------------------------------------------------
