@@ -3,7 +3,7 @@ that called the tool, so a plan can only touch what its process may."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from langchain_core.tools import StructuredTool
 
@@ -57,7 +57,9 @@ def register_fs_tools(registry: ToolRegistry, kernel: Kernel) -> None:
         res = await call("fs.mv", src=src, dst=dst)
         return {"path": res.path, "moved_from": src}
 
-    async def fs_rollback(path: str, n: int = 1) -> dict[str, Any]:
+    async def fs_rollback(
+        path: str, n: Annotated[int, "how many versions back"] = 1
+    ) -> dict[str, Any]:
         """Undo changes to a file: restore it as it was n versions ago, go back n versions."""
         res = await call("fs.rollback", path=path, n=n)
         return {"path": res.path, "version": res.version}

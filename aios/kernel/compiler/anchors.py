@@ -141,6 +141,13 @@ def _name_words(key: str) -> list[str]:
     return [p for p in parts if len(p) >= 3]
 
 
+_WORD_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b")
 _FILE_LIKE = re.compile(r"/|^\.|\.[A-Za-z0-9]{1,8}$")
 
 
@@ -211,6 +218,9 @@ class Anchors:
 
     def _numbers(self) -> list[float | int]:
         seen: list[float | int] = []
+        for w in _WORD_NUMBER.findall(self.query.casefold()):
+            if _WORD_NUMBERS[w] not in seen:
+                seen.append(_WORD_NUMBERS[w])
         for m in _NUMBER.finditer(self.query):
             text = m.group().replace(",", "")
             if sum(c.isdigit() for c in text) > MAX_DIGITS:
@@ -277,7 +287,10 @@ class Anchors:
             return False
         if schema.get("type") == "string" and string_kind(key, schema) == "path":
             return bool(self.real_paths)  # "what's in notes": the folder is named
-        for part in _name_words(key):
+        words = _name_words(key)
+        if not words:  # "n", "q": a name too short to mention; its description's words
+            words = [w for w in _name_words(str(schema.get("description", ""))) if len(w) >= 5]
+        for part in words:
             stem = part[:5]
             if any(t.startswith(stem) or (len(t) >= 4 and part.startswith(t)) for t in self._lower):
                 return True
