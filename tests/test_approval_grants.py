@@ -259,3 +259,52 @@ async def test_always_for_a_tool_covers_its_own_syscalls_too(tmp_path: Path) -> 
         args = {"name": "stop", "args": {"pid": victims[1].pid}}
         res = await asyncio.wait_for(k.syscall(as_proc(proc), "tool.call", args), 5)
         assert res.result == "KILLED" and k.approvals.pending() == 0
+
+
+async def test_a_released_approval_covers_nothing_more(tmp_path: Path) -> None:
+    async with approvals_kernel(tmp_path, require=["tool:calculator"]) as k:
+        proc = await k.spawn("sleep", "30")
+        other = await k.spawn("sleep", "30")
+        info = await ask_then(k, proc, [SIX, {**SIX, "args": {"expression": "1+1"}}], "approve")
+        res = await k.syscall(as_proc(other), "approval.release", {"id": info.id})
+        assert res.released == 0 and k.approvals.grants.held(proc.pid) == 2  # not its own
+        res = await k.syscall(as_proc(proc), "approval.release", {"id": info.id})
+        assert res.released == 2 and k.approvals.grants.held(proc.pid) == 0
+        call = await calc_call(k, proc, "6*7")  # asks again
+        await pending(k)
+        call.cancel()
+
+
+async def test_a_yes_after_the_process_ended_grants_nothing(tmp_path: Path) -> None:
+    async with approvals_kernel(tmp_path, require=["tool:calculator"]) as k:
+        proc = await k.spawn("sleep", "30")
+        req = asyncio.ensure_future(
+            k.syscall(as_proc(proc), "approval.request", {"summary": "x", "calls": [SIX]})
+        )
+        (item,) = await pending(k)
+        k.approvals.forget_process(proc.pid)  # what the end of a process does first
+        assert item.state == "cancelled"
+        with pytest.raises(Exception, match="already cancelled"):
+            await k.syscall(ADMIN, "approval.respond", {"id": item.id, "decision": "approve"})
+        assert k.approvals.grants.held(proc.pid) == 0
+        with pytest.raises(ApprovalDenied, match="was cancelled"):
+            await req
+
+
+async def test_a_released_approval_still_pending_is_cancelled_and_trimmed_ones_release(
+    tmp_path: Path,
+) -> None:
+    async with approvals_kernel(tmp_path, require=["tool:calculator"]) as k:
+        proc = await k.spawn("sleep", "30")
+        req = asyncio.ensure_future(
+            k.syscall(as_proc(proc), "approval.request", {"summary": "x", "calls": [SIX]})
+        )
+        (item,) = await pending(k)
+        await k.syscall(as_proc(proc), "approval.release", {"id": item.id})
+        assert item.state == "cancelled"
+        with pytest.raises(ApprovalDenied, match="was cancelled"):
+            await req
+        info = await ask_then(k, proc, [SIX], "approve")
+        del k.approvals._items[info.id]  # as the queue trims old decisions
+        res = await k.syscall(as_proc(proc), "approval.release", {"id": info.id})
+        assert res.released == 1 and k.approvals.grants.held(proc.pid) == 0

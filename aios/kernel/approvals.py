@@ -37,6 +37,7 @@ __all__ = ["Approval", "ApprovalDenied", "ApprovalInfo", "ApprovalQueue", "Appro
 
 log = logging.getLogger(__name__)
 
+_WHY = {"expired": "timed out", "cancelled": "was cancelled"}  # how a refusal reads
 _MAX_ARGS_CHARS = 65_536  # what a person is shown; past this, a digest of the rest
 _MAX_DEPTH = 32  # deeper arguments are shown as their JSON text
 _WATCH_LIMIT = 1000
@@ -232,7 +233,7 @@ class ApprovalQueue:
                 self._decide(item, ApprovalState.CANCELLED, by="process ended")
             raise
         if item.state != ApprovalState.APPROVED:
-            why = "timed out" if item.state == ApprovalState.EXPIRED else "was denied"
+            why = _WHY.get(item.state, "was denied")
             raise ApprovalDenied(
                 f"approval {item.id} for {item.summary} {why}"
                 + (f": {item.note}" if item.note else ""),
@@ -269,10 +270,24 @@ class ApprovalQueue:
         self._announce(item)
 
     def forget_process(self, pid: int) -> None:
-        """A process ended: its "always" answers go (its pending ones are cancelled
-        with its syscalls), and so do its unused grants."""
+        """A process ended: its "always" answers go, and so do its unused grants. Its
+        pending questions are cancelled now, before its syscalls' tasks are: a yes
+        in between would otherwise give an ended process grants."""
+        for item in list(self._items.values()):
+            if item.pid == pid and item.state == ApprovalState.PENDING:
+                self._decide(item, ApprovalState.CANCELLED, by="process ended")
         self._always.pop(pid, None)
         self.grants.forget_process(pid)
+
+    def release(self, pid: int, approval_id: int) -> int:
+        """The process is done with what it asked about: its unused grants from that
+        approval go, and if it is still pending it is cancelled (a later yes grants
+        nothing). Grants are kept by process, so another's approval releases nothing;
+        an approval trimmed from the queue still has its grants released."""
+        item = self._items.get(approval_id)
+        if item is not None and item.pid == pid and item.state == ApprovalState.PENDING:
+            self._decide(item, ApprovalState.CANCELLED, by="released by the process")
+        return self.grants.release(pid, approval_id)
 
     # -- reading ---------------------------------------------------------------------
 

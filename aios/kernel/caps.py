@@ -35,6 +35,7 @@ _DEFAULT_SYSCALLS = [
     "proc.log",
     "agent.list",
     "approval.request",
+    "approval.release",
     "approval.list",
     "approval.get",
 ]

@@ -6,7 +6,8 @@ approves, one grant per listed call. A later call of that process that the appro
 policy would stop waits for nobody if it is one of them: same syscall, same tool,
 the same arguments (a ``{"$ref": N, "path": [...]}`` value stands for whatever
 task N returns, as the person was shown it, and only in a call a plan makes). Each
-grant is used once, lasts at most ``GRANT_S``, and goes with its process.
+grant is used once, lasts at most ``GRANT_S``, and goes with its process, or when the
+process releases its approval (``approval.release``: the work is done).
 Permissions are checked as always: a grant only spares the question.
 """
 
@@ -118,6 +119,15 @@ class Grants:
                          g.approval)  # fmt: skip
                 return g.approval
         return None
+
+    def release(self, pid: int, approval: int) -> int:
+        """Drop a process's unused grants from one approval (its work is done); how many."""
+        mine = self._by_pid.get(pid, [])
+        kept = [g for g in mine if g.approval != approval]
+        released = len(mine) - len(kept)
+        if mine:
+            mine[:] = kept
+        return released
 
     def held(self, pid: int) -> int:
         return len(self._by_pid.get(pid, ()))

@@ -1,5 +1,6 @@
 """Approval syscalls: ``approval.list``, ``approval.get``, ``approval.respond``
-(admin only) and ``approval.request`` (a process asks a person)."""
+(admin only), ``approval.request`` (a process asks a person) and ``approval.release``
+(it is done with what it was approved)."""
 
 from __future__ import annotations
 
@@ -142,6 +143,20 @@ def _granted(k: Kernel, calls: list[GrantCall]) -> list[dict[str, Any]]:
         args = req.model_dump(mode="json", exclude_defaults=True)
         out.append({"syscall": c.syscall, "tool": None, "args": args})
     return out
+
+
+class Released(BaseModel):
+    id: int
+    released: int  # the unused grants dropped
+
+
+async def release(k: Kernel, call: Call, args: IdArgs) -> Released:
+    """A process is done with the work it asked approval for: the calls approved
+    with it that did not run may no longer run unasked."""
+    proc = call.proc
+    if proc is None:
+        raise PermissionDenied("only the process that asked releases its approval")
+    return Released(id=args.id, released=k.approvals.release(proc.pid, args.id))
 
 
 async def request(k: Kernel, call: Call, args: RequestArgs) -> ApprovalInfo:

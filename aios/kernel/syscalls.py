@@ -186,6 +186,7 @@ def builtin_syscalls() -> list[Syscall]:
         entry("approval.get", sysapproval.get, risk=ro),
         entry("approval.respond", sysapproval.respond, admin_only=True),
         entry("approval.request", sysapproval.request, risk=ro),
+        entry("approval.release", sysapproval.release, risk=ro),
         entry("sched.get", sysproc.sched_get, risk=ro),
         entry("sched.set", sysproc.sched_set, admin_only=True),
     ]

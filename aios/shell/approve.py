@@ -133,6 +133,14 @@ class Line:
             elif choice in ("edit", "explain"):
                 self.out.line(f"nothing to {choice} here: answer y or n")
 
+    async def release(self) -> None:
+        """The line is done: the approvals it asked for cover nothing more."""
+        for aid in sorted(self.ours):
+            try:
+                await asyncio.shield(self.s.call("approval.release", {"id": aid}))
+            except (AiosError, OSError) as exc:  # the daemon gone: its grants went with it
+                log.debug("releasing approval %d: %s", aid, exc)
+
     @contextlib.asynccontextmanager
     async def answering(self) -> AsyncIterator[None]:
         """While the body runs, answer what the daemon's policy asks of the session."""

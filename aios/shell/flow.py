@@ -314,3 +314,5 @@ async def run_line(
         out.line(f"aios: {message(exc)}")
         await session.log("outcome", status="error", error=exc.message[:1000])
         return FAILED
+    finally:
+        await line.release()  # what was approved and did not run may not run later

@@ -52,7 +52,7 @@ POLICY_RULES: dict[str, list[str]] = {
 _SYSCALLS = [
     "llm.*", "tool.*", "compile", "fs.*", "proc.spawn", "proc.list", "proc.get", "proc.wait",
     "proc.kill", "proc.log", "proc.syscalls", "agent.list", "agent.info", "approval.request",
-    "approval.list", "approval.get",
+    "approval.release", "approval.list", "approval.get",
 ]  # fmt: skip
 
 
