@@ -28,17 +28,20 @@ def register_fs_tools(registry: ToolRegistry, kernel: Kernel) -> None:
         return await kernel.syscall(caller, name, args)
 
     async def fs_read(path: str) -> str:
-        """Read a text file (show, open, print it) to answer about it or summarize it."""
+        """Read a text file (show, open, cat, print it) to answer about what it says,
+        summarize it or count its words."""
         res = await call("fs.read", path=path)
         return res.text if res.text is not None else f"<binary, {res.info.size} bytes>"
 
     async def fs_write(path: str, content: str) -> dict[str, Any]:
-        """Write, create or save a text file with this content (a new version if it exists)."""
+        """Write, create or save a text file with this content (a new version if it exists);
+        to copy a file, read it and write what it holds."""
         res = await call("fs.write", path=path, content=content)
         return {"path": res.path, "version": res.version}
 
     async def fs_search(query: str, top_k: int = 5) -> list[dict[str, Any]]:
-        """Search or find files about a topic, by meaning and keywords; returns paths and text."""
+        """Search or find files about a topic (what was said or decided about it), by meaning
+        and keywords; returns paths and text."""
         res = await call("fs.retrieve", query=query, top_k=top_k)
         return [{"path": h["path"], "text": h["text"][:300], "line": h["line"]} for h in res.hits]
 
@@ -47,8 +50,11 @@ def register_fs_tools(registry: ToolRegistry, kernel: Kernel) -> None:
         res = await call("fs.ls", path=path)
         return [e.path + ("/" if e.kind == "dir" else "") for e in res.entries]
 
-    async def fs_delete(path: str, recursive: bool = False) -> dict[str, Any]:
-        """Delete or remove a file, or a folder and all in it with recursive=true."""
+    async def fs_delete(
+        path: str, recursive: Annotated[bool, "also everything inside a folder"] = False
+    ) -> dict[str, Any]:
+        """Delete, remove, erase or trash a file (get rid of it), or a folder and all in
+        it with recursive=true."""
         res = await call("fs.delete", path=path, recursive=recursive)
         return {"path": path, "deleted": res.paths}
 

@@ -29,7 +29,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Anchors", "file_like", "string_kind"]
+from aios.tools.zones import zones_in
+
+__all__ = ["Anchors", "file_like", "quoted", "string_kind"]
 
 MAX_TOKENS = 64  # the question's first words are spans; more would only grow the grammar
 MAX_NUMBERS = 24
@@ -47,6 +49,7 @@ _WRITTEN = re.compile(
     re.IGNORECASE,
 )
 _DATE_NAME = re.compile(r"date|yyyy", re.IGNORECASE)
+_ZONE_NAME = re.compile(r"^(?:time_?zone|tz|tz_?name)$", re.IGNORECASE)  # not "zone": DNS
 _PATH_NAME = re.compile(
     r"^(?:path|src|dst|source|destination|target|file|filename|folder|dir|directory)$"
     r"|(?:_path|_file|_dir|_folder|Path|File|Folder)$"
@@ -97,12 +100,15 @@ def string_kind(key: str, schema: dict[str, Any]) -> str:
     """How a string parameter is filled: ``written`` (free text), ``date`` (the
     question's dates as ISO dates), ``id`` (one of the question's tokens that look
     like identifiers, or else an earlier result), ``path`` (one whole word of it, as
-    written: ``drafts/old.md``, never ``old.md`` alone or ``read plan.md``), ``span``
-    (a run of its words)."""
+    written: ``drafts/old.md``, never ``old.md`` alone or ``read plan.md``), ``zone``
+    (a timezone the question names, as its IANA name: "lima" is America/Lima),
+    ``span`` (a run of its words)."""
     about = f"{key.replace('_', ' ')} {schema.get('description', '')}"
     fmt = schema.get("format")
     if fmt in ("date", "date-time") or _DATE_NAME.search(key) or "YYYY" in about:
         return "date"
+    if _ZONE_NAME.match(key):
+        return "zone"
     if _WRITTEN.search(about) or "pattern" in schema:
         return "written"
     if _ID_NAME.search(key) and "name" not in key.lower():
@@ -148,7 +154,19 @@ _WORD_NUMBERS = {
     )
 }
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b")
+_FLAG = re.compile(r"-[A-Za-z]{1,3}")
 _FILE_LIKE = re.compile(r"/|^\.|\.[A-Za-z0-9]{1,8}$")
+
+
+def _flag_for(key: str, token: str) -> bool:
+    """Whether ``token`` is a short command-line flag set with the switch ``key``'s
+    first letter: "-r" for recursive, "-rf" too."""
+    return bool(_FLAG.fullmatch(token)) and key[:1].lower() in token[1:].lower()
+
+
+def quoted(text: str) -> str:
+    """A grammar literal of ``text`` as a JSON string, quotes included."""
+    return '"\\"" ' + _in_json(text) + ' "\\""'
 
 
 def file_like(word: str) -> bool:
@@ -171,6 +189,7 @@ class Anchors:
     ids: list[str] = field(init=False)  # tokens that look like identifiers (PROJ-42, C024BE91L)
     paths: list[str] = field(init=False)  # whole words, "/" kept: what a path can be
     real_paths: list[str] = field(init=False)  # those that are file-like or known paths
+    zones: list[str] = field(init=False)  # the timezones its words name (IANA names)
 
     def __post_init__(self) -> None:
         spans: list[tuple[int, int]] = []
@@ -198,6 +217,7 @@ class Anchors:
         self._lower = [t.casefold() for t in self.tokens]
         self.ids = [t for t in dict.fromkeys(self.tokens) if _ID_TOKEN.fullmatch(t)]
         self.paths = self._paths()
+        self.zones = zones_in(self.tokens)
 
     def _paths(self) -> list[str]:
         out: list[str] = []
@@ -260,6 +280,8 @@ class Anchors:
             rules["qid"] = '"\\"" (' + " | ".join(_in_json(t) for t in self.ids) + ') "\\""'
         if self.paths:
             rules["qpath"] = '"\\"" (' + " | ".join(_in_json(t) for t in self.paths) + ') "\\""'
+        if self.zones:
+            rules["qzone"] = " | ".join(_lit(json.dumps(z)) for z in self.zones)
         if self.dates:
             rules["qdate"] = " | ".join(_lit(json.dumps(d)) for d in self.dates)
         return rules
@@ -287,14 +309,25 @@ class Anchors:
             return False
         if schema.get("type") == "string" and string_kind(key, schema) == "path":
             return bool(self.real_paths)  # "what's in notes": the folder is named
+        if schema.get("type") == "string" and string_kind(key, schema) == "zone":
+            return bool(self.zones)  # "what time is it": no zone, so the tool's default
         words = _name_words(key)
-        if not words:  # "n", "q": a name too short to mention; its description's words
-            words = [w for w in _name_words(str(schema.get("description", ""))) if len(w) >= 5]
+        about = [w for w in _name_words(str(schema.get("description", ""))) if len(w) >= 5]
+        if schema.get("type") == "boolean":  # a switch: "-r" or its description's words
+            if self.flagged(key):
+                return True
+            words += [w for w in about if w not in _STOP]
+        elif not words:  # "n", "q": a name too short to mention; its description's words
+            words = about
         for part in words:
             stem = part[:5]
             if any(t.startswith(stem) or (len(t) >= 4 and part.startswith(t)) for t in self._lower):
                 return True
         return False
+
+    def flagged(self, key: str) -> bool:
+        """Whether the question sets the switch ``key`` as a flag ("rm -r tmp")."""
+        return any(_flag_for(key, t) for t in self.tokens)
 
     def number_body(self, integer: bool) -> str | None:
         """The question's numbers as alternatives (integers only if ``integer``)."""
@@ -313,4 +346,6 @@ class Anchors:
             return "qid"
         if kind == "path" and self.paths:
             return "qpath"
+        if kind == "zone" and self.zones:
+            return "qzone"
         return "qspan"

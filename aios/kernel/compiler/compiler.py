@@ -217,7 +217,7 @@ class Compiler:
                 call_key(r.task): r for r in out.runs.values() if r.status == TaskStatus.OK
             }
             given = self.given if key == 0 else None
-            stops = PlanStops(self.planner.by_name) if given is None else None
+            stops = PlanStops(self.planner.by_name, query) if given is None else None
             plan = (
                 self.planner.plan(query, first_id=first_id, prior=out.runs, feedback=feedback)
                 if given is None

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from aios.errors import BadRequest
-from aios.kernel.compiler.anchors import Anchors, string_kind
+from aios.kernel.compiler.anchors import Anchors, quoted, string_kind
 from aios.tools.registry import ToolSpec
 from aios.tools.schema_limits import MAX_GRAMMAR_CHARS
 
@@ -23,6 +23,7 @@ __all__ = ["joiner_schema", "plan_grammar"]
 MAX_STRING = 160  # strings are bounded: an unbounded string can eat the token budget
 MAX_ITEMS = 12
 ANCHORED_ITEMS = 4  # a small model repeats a list's item until the list is full
+MAX_PAIRED_PATHS = 8  # more paths in a question would make too many pairs to spell out
 
 _BASE = r"""
 ws ::= " "?
@@ -191,13 +192,67 @@ def _waits(b: _Builder, spec: ToolSpec) -> bool:
     return any(b._needs_ref(props.get(k, {}), k) for k in spec.parameters.get("required", []))
 
 
+def _off_switch(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "boolean" and schema.get("default") is False
+
+
+def _path_pair(
+    b: _Builder, spec: ToolSpec, ref: str | None, line: int
+) -> tuple[str, str, str] | None:
+    """For a tool taking two plain paths one after the other (``src``, ``dst``), when
+    the question has a few: the two as one rule, two different paths in the
+    question's order ("rename a.md to b.md" is never a.md to a.md, nor b.md to
+    a.md); either may also be an earlier result. The first key, the second, the rule."""
+    a = b.anchors
+    if a is None or not 2 <= len(a.paths) <= MAX_PAIRED_PATHS:
+        return None
+    props = spec.parameters.get("properties", {})
+    required = spec.parameters.get("required", [])
+    keys = list(props)
+    paths = [k for k in keys if _plain_path(k, props[k])]
+    if len(paths) != 2 or not set(paths) <= set(required):
+        return None
+    first, second = paths
+    if keys.index(second) != keys.index(first) + 1:
+        return None
+    head, tail = _lit(first + "="), _lit(", " + second + "=")
+    base = f"pair-{_slug(spec.name)}-q"
+    if base not in b.rules:  # the question's pairs, spelled out once for every line
+        alts = [
+            f"({head} {quoted(p)} {tail} {quoted(q)})"
+            for i, p in enumerate(a.paths)
+            for q in a.paths[i + 1 :]
+        ]
+        b.add(base, " | ".join(alts))
+    if not ref:
+        return first, second, base
+    refs = f"({head} {ref} {tail} (qpath | {ref})) | ({head} qpath {tail} {ref})"
+    return first, second, b.add(f"pair-{_slug(spec.name)}-l{line}", f"{base} | {refs}")
+
+
+def _plain_path(key: str, schema: dict[str, Any]) -> bool:
+    """A path parameter with nothing more to its schema than a type and words."""
+    plain = set(schema) <= {"type", "description", "title"}
+    return plain and schema.get("type") == "string" and string_kind(key, schema) == "path"
+
+
 def _call(b: _Builder, spec: ToolSpec, ref: str | None, line: int) -> str:
     props = spec.parameters.get("properties", {})
     required = set(spec.parameters.get("required", []))
+    pair = _path_pair(b, spec, ref, line)
     args = []
     for key, sub in props.items():
         if b.anchors and key not in required and not b.anchors.mentions(key, sub):
             continue  # an optional choice the question says nothing about: left out
+        if pair is not None and key == pair[0]:
+            args.append((pair[2], True))
+            continue
+        if pair is not None and key == pair[1]:
+            continue  # the pair's second path: in the pair's rule
+        if b.anchors and key not in required and _off_switch(sub):
+            # a switch that is off unless set: mentioned, it can only be set ("-r": must)
+            args.append((_lit(key + "=true"), b.anchors.flagged(key)))
+            continue
         name = f"{_slug(spec.name)}-{_slug(key)}"
         # with references visible, each value may also be one (lists: each item too)
         v = b.value(sub, f"{name}-l{line}" if ref else name, ref, key)

@@ -23,14 +23,19 @@ import numpy as np
 if TYPE_CHECKING:
     from aios.tools.registry import ToolSpec
 
-__all__ = ["ToolNarrower", "tool_text"]
+__all__ = ["ToolNarrower", "tool_text", "tool_texts"]
 
 log = logging.getLogger(__name__)
 
-_CACHE = 1024  # tool texts whose vectors are kept
+_CACHE = 4096  # tool texts whose vectors are kept (up to 1 + _MAX_CLAUSES a tool)
 NAMED_BONUS = 0.15  # a question that names the tool ("delete", "calculate") ranks it higher
+VERB_BONUS = 0.1  # or a word its description starts with ("Move or rename ...": "rename")
+_LEAD_ENDS = frozenset("a an the to of in for with about from on its it by as at".split())
+_LEAD_SKIPS = frozenset("what when where which who whose how why".split())  # no verbs
 _WORD = re.compile(r"[a-z0-9]+")
 _TEXT_CHARS = 600
+_CLAUSE = re.compile(r"[;:()]|, or |\. ")  # where a description's clauses end
+_MAX_CLAUSES = 3
 
 
 def tool_text(spec: ToolSpec) -> str:
@@ -41,6 +46,22 @@ def tool_text(spec: ToolSpec) -> str:
     return f"{name}: {spec.description} ({params})"[:_TEXT_CHARS]
 
 
+def tool_texts(spec: ToolSpec) -> list[str]:
+    """``tool_text`` and each clause of the description with the tool's name: a
+    request is compared with each and ranks the tool by the nearest. A description
+    says several things ("delete a file, or a folder and all in it"); the whole
+    text's one vector is nearer the files a request names than what it asks done."""
+    name = spec.name.replace("_", " ").replace(".", " ")
+    out = [tool_text(spec)]
+    if "." in spec.name:  # an MCP server's: its words are the server's, one text only
+        return out
+    for clause in _CLAUSE.split(spec.description[:_TEXT_CHARS]):
+        words = clause.split()
+        if len(words) >= 2 and len(out) <= _MAX_CLAUSES:
+            out.append(f"{name}: {' '.join(words)}")
+    return out
+
+
 def named(part: str, words: list[str]) -> bool:
     """Whether a word of the question starts as ``part`` (a word of a tool's name) does:
     "delete" names fs_delete, "calculate" the calculator; "fs" and the like never."""
@@ -48,6 +69,18 @@ def named(part: str, words: list[str]) -> bool:
         return False
     stem = part[:5]
     return any(w.startswith(stem) or (len(w) >= 5 and part.startswith(w)) for w in words)
+
+
+def lead_words(description: str) -> list[str]:
+    """The words a description starts with, before its first article or preposition:
+    what the tool does ("Move or rename a file" gives move, rename)."""
+    out = []
+    for w in _WORD.findall(description.casefold()[:_TEXT_CHARS]):
+        if w in _LEAD_ENDS:
+            break
+        if len(w) >= 4 and w not in _LEAD_SKIPS:
+            out.append(w)
+    return out
 
 
 class ToolNarrower:
@@ -63,19 +96,28 @@ class ToolNarrower:
             self._vectors[t] = np.asarray(self.embedder.encode_query(t), dtype=np.float32)
         for t in texts:
             self._vectors.move_to_end(t)
+        out = np.stack([self._vectors[t] for t in texts])  # before evicting: texts may be many
         while len(self._vectors) > _CACHE:
             self._vectors.popitem(last=False)
-        return np.stack([self._vectors[t] for t in texts])
+        return out
 
     def rank(self, query: str, specs: list[ToolSpec]) -> list[tuple[float, ToolSpec]]:
-        """Every tool with its cosine similarity to ``query`` (plus ``NAMED_BONUS`` if
-        the question has a word its name starts as), nearest first."""
+        """Every tool with its cosine similarity to ``query`` (its nearest text's, plus
+        ``NAMED_BONUS`` if the question has a word its name starts as, or else
+        ``VERB_BONUS`` for a word its description starts with), nearest first."""
         q = np.asarray(self.embedder.encode_query(query), dtype=np.float32).reshape(-1)
-        scores = self._tool_vectors([tool_text(s) for s in specs]) @ q
+        texts = [tool_texts(s) for s in specs]
+        sims = self._tool_vectors([t for ts in texts for t in ts]) @ q
+        scores, at = np.empty(len(specs), dtype=np.float32), 0
+        for i, ts in enumerate(texts):  # each tool by its nearest text
+            scores[i] = sims[at : at + len(ts)].max()
+            at += len(ts)
         words = _WORD.findall(query.casefold())
         for i, s in enumerate(specs):
             if any(named(part, words) for part in _WORD.findall(s.name.casefold())):
                 scores[i] += NAMED_BONUS
+            elif "." not in s.name and any(named(p, words) for p in lead_words(s.description)):
+                scores[i] += VERB_BONUS  # never for an MCP tool: the server writes its words
         order = sorted(range(len(specs)), key=lambda i: -float(scores[i]))
         return [(float(scores[i]), specs[i]) for i in order]
 

@@ -21,15 +21,17 @@ Example = tuple[str, str]  # (question, plan text ending in join())
 BUILTIN_EXAMPLES: list[tuple[set[str], Example]] = [
     (
         {"calculator"},
-        ("What is 12 times 7, plus 5?", '1. calculator(expression="12 * 7 + 5")\njoin()'),
+        (
+            "What is 8% of 250, and the square root of 81?",
+            '1. calculator(expression="8 / 100 * 250")\n'
+            '2. calculator(expression="sqrt(81)")\njoin()',
+        ),
     ),
     (
-        {"calculator"},
+        {"calculator", "fs_write"},
         (
-            "What are 2 to the power 10 and the square root of 81, multiplied?",
-            '1. calculator(expression="2 ** 10")\n'
-            '2. calculator(expression="sqrt(81)")\n'
-            '3. calculator(expression="1024 * 9")\njoin()',
+            "Add 40 and 2, then save it in sum.txt",
+            '1. calculator(expression="40 + 2")\n2. fs_write(path="sum.txt", content=$1)\njoin()',
         ),
     ),
     (
@@ -39,6 +41,10 @@ BUILTIN_EXAMPLES: list[tuple[set[str], Example]] = [
             '1. current_time(timezone="Asia/Tokyo")\n'
             '2. current_time(timezone="America/Lima")\njoin()',
         ),
+    ),
+    (
+        {"shell"},
+        ("Say ready with echo", '1. shell(program="echo", args=["ready"])\njoin()'),
     ),
 ]
 

@@ -86,6 +86,6 @@ def _eval(node: ast.AST) -> Any:
 
 @tool
 def calculator(expression: str) -> float | int:
-    """Calculate: evaluate a math expression (arithmetic, percentages, square roots),
-    e.g. "(2 + 3) * 4 / sqrt(16)"."""
+    """Calculate: evaluate a math expression (arithmetic: plus, minus, times, divided
+    by; percentages, powers, square roots, conversions), e.g. "(2 + 3) * 4 / sqrt(16)"."""
     return evaluate(expression)

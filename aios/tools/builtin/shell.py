@@ -10,10 +10,10 @@ shell, so there is no quoting to escape.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.tools import StructuredTool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from aios.config import ShellToolConfig
 from aios.kernel.sandbox import Sandbox
@@ -26,8 +26,19 @@ class ShellArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")  # no env, no cwd: nothing else to pass
 
     program: str = Field(description="the program to run (allow-listed)", max_length=100)
-    args: list[str] = Field(
-        default_factory=list, description="its arguments, one per item", max_length=256
+    # required: a plan states a program's arguments ([] for none); the planner leaves
+    # out the optional parameters a request does not name, and "echo hi" names no args
+    args: list[str] = Field(description="its arguments, one per item", max_length=256)
+
+
+def _args_for(allowed: list[str]) -> type[BaseModel]:
+    """ShellArgs whose program is one of the allowed ones: the schema says so, so a
+    plan's grammar offers those names and nothing else (never "echo hi" or "date.py")."""
+    if not allowed:
+        return ShellArgs
+    names: Any = Literal[tuple(allowed)]  # built at run time from the config
+    return create_model(
+        "ShellArgs", __base__=ShellArgs, program=(names, Field(description="the program to run"))
     )
 
 
@@ -57,7 +68,7 @@ def make_shell(cfg: ShellToolConfig, sandbox: Sandbox) -> StructuredTool:
     return StructuredTool.from_function(
         coroutine=shell,
         name="shell",
-        args_schema=ShellArgs,
+        args_schema=_args_for(allowed),
         description=f"Run an allowed program ({', '.join(allowed)}) with a list of "
         "arguments, confined to its own folder (the current directory), with no network.",
     )
