@@ -14,6 +14,7 @@ from aios.fs.embed import Embedder
 from aios.kernel import Kernel
 from aios.kernel.sandbox import Sandbox
 from tests.fakes import FakeCore
+from tests.pg_helpers import pg_server  # noqa: F401  (a fixture: a PostgreSQL server)
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +69,18 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
     assert status.confined, status.reason
     yield sb
     await sb.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def k_any_db(
+    request: pytest.FixtureRequest, tmp_path: Path, embedder: Embedder
+) -> AsyncIterator[Kernel]:
+    """A kernel with LSFS on a scripted core, once on SQLite and once on a fresh
+    PostgreSQL database (tests/pg_helpers.py): every fs syscall on both."""
+    url = None
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_server").database()
+    llm = {"cores": [{"kind": "llamacpp", "model": "fake"}]}
+    cfg = make_config(tmp_path, llm=llm, database_url=url)
+    async with Kernel(cfg, cores=[FakeCore()], embedder=embedder) as kernel:
+        yield kernel

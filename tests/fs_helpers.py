@@ -1,5 +1,6 @@
 """Helpers for the LSFS tests: call a syscall, wait for the indexer, load the corpus,
-a kernel configuration without the monitor, an embedder with a fault in it."""
+a kernel configuration without the monitor, an
+embedder with a fault in it."""
 
 from __future__ import annotations
 

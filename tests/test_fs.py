@@ -1,4 +1,5 @@
-"""LSFS: storage, versions, paths, retrieval, indexing (real embeddings, chroma, SQLite)."""
+"""LSFS: storage, versions, paths, retrieval, indexing (real embeddings, chroma; on
+SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ import pytest
 from aios.errors import BadRequest, Conflict, NotFound, PermissionDenied, TooLarge
 from aios.kernel import Capabilities, Kernel, ProcessState
 from tests.fs_helpers import S, idle, load_corpus, top
+
+
+@pytest.fixture
+def k(k_any_db: Kernel) -> Kernel:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return k_any_db
+
 
 # -- files and versions -----------------------------------------------------------
 

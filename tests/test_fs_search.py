@@ -1,4 +1,4 @@
-"""LSFS retrieval, indexing and monitoring (real embeddings, chroma, SQLite)."""
+"""LSFS retrieval, indexing and monitoring (real embeddings, chroma; SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ from aios.kernel import Capabilities, Kernel
 from tests.conftest import make_config
 from tests.fakes import FakeCore
 from tests.fs_helpers import S, idle, load_corpus, top
+
+
+@pytest.fixture
+def k(k_any_db: Kernel) -> Kernel:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return k_any_db
+
 
 # -- retrieval -------------------------------------------------------------------------
 

@@ -300,8 +300,12 @@ async def test_close_cancels_what_misses_the_deadline(tmp_path: Path) -> None:
     assert proc.state == ProcessState.FAILED and proc.error == "daemon stopped"
 
 
-async def test_restart_marks_unfinished_processes_failed(tmp_path: Path) -> None:
-    cfg = make_config(tmp_path)
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+async def test_restart_marks_unfinished_processes_failed(
+    tmp_path: Path, db: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("pg_server").database() if db == "postgresql" else None
+    cfg = make_config(tmp_path, database_url=url)
     from aios.kernel.store import Store
 
     store = Store(cfg.resolved_database_url)

@@ -1,11 +1,12 @@
 """The index's three stores, counted and brought back in line.
 
-Chunk rows (SQL) are the truth; the FTS5 table and the chromadb vectors follow
-them. FTS5 rows change in the chunk rows' own transactions (triggers), so only a
-damaged database can leave them apart: a count that differs rebuilds FTS5 from
-the rows. Vectors are written before the rows that point at them, so a kill
-mid-indexing leaves vectors without rows (dropped) or, after a lost chroma
-write, rows without vectors (their files are indexed again).
+Chunk rows (SQL) are the truth; the keyword index and the chromadb vectors follow
+them. Keyword rows change in the chunk rows' own transactions (FTS5 triggers, or
+PostgreSQL's generated column), so only a damaged database can leave them apart: a
+count that differs rebuilds the index from the rows. Vectors are written before the
+rows that point at them, so a kill mid-indexing leaves vectors without rows
+(dropped) or, after a lost chroma write, rows without vectors (their files are
+indexed again).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
+from aios.fs.keyword_index import keyword_rows, rebuild_keyword_index
 from aios.fs.models import ChunkRow, FileRow
 
 if TYPE_CHECKING:
@@ -26,16 +28,12 @@ log = logging.getLogger(__name__)
 
 MAX_FAILURES_SHOWN = 20
 
-# FTS5 keeps one docsize row per indexed document: counting the FTS table itself
-# would read the external content table (fs_chunks) and always agree.
-_KEYWORD_ROWS = text("SELECT count(*) FROM fs_chunks_fts_docsize")
-
 
 def counts(fs: LSFS) -> dict[str, int]:
-    """Exact sizes: chunk rows, keyword (FTS5) rows and vectors."""
+    """Exact sizes: chunk rows, keyword index rows and vectors."""
     with fs.engine.connect() as c:
         chunks = int(c.execute(select(func.count()).select_from(ChunkRow)).scalar_one())
-        keyword = int(c.execute(_KEYWORD_ROWS).scalar_one())
+        keyword = keyword_rows(c)
     return {"chunks": chunks, "keyword_rows": keyword, "vectors": fs.vectors.count()}
 
 
@@ -69,10 +67,10 @@ def repair_index(fs: LSFS) -> dict[str, int]:
     out = {"keyword_rebuilt": 0}
     with fs.engine.begin() as c:
         chunks = int(c.execute(select(func.count()).select_from(ChunkRow)).scalar_one())
-        keyword = int(c.execute(_KEYWORD_ROWS).scalar_one())
+        keyword = keyword_rows(c)
         if chunks != keyword:
             log.warning("lsfs: %d keyword rows for %d chunks; rebuilding", keyword, chunks)
-            c.exec_driver_sql("INSERT INTO fs_chunks_fts(fs_chunks_fts) VALUES ('rebuild')")
+            rebuild_keyword_index(c)
             out["keyword_rebuilt"] = 1
     out.update(_repair_vectors(fs))
     return out

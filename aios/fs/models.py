@@ -1,4 +1,4 @@
-"""LSFS tables: files, their versions, index chunks (with an FTS5 twin), share links.
+"""LSFS tables: files, their versions, index chunks (with a keyword index), share links.
 
 The database is the source of truth: the mount root and the vector index are
 brought back in line with it at start (see reconcile.py).
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -53,7 +54,7 @@ class FileRow(FsBase):
     path: Mapped[str] = mapped_column(String(1024), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # "file" | "dir"
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    size: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)  # bytes: past 2 GiB on PostgreSQL
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
@@ -64,7 +65,7 @@ class FileRow(FsBase):
     indexed_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
     index_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     mime: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    disk_mtime_ns: Mapped[int] = mapped_column(Integer, default=0)  # as last synced
+    disk_mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)  # as last synced
 
 
 def file_info(row: Any) -> dict[str, Any]:
@@ -93,7 +94,7 @@ class VersionRow(FsBase):
     file_id: Mapped[int] = mapped_column(ForeignKey("fs_files.id"), index=True)
     n: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[float] = mapped_column(Float)
     op: Mapped[str] = mapped_column(String(16))  # create write append rollback external join
     author: Mapped[str] = mapped_column(String(100))
@@ -126,26 +127,11 @@ class LinkRow(FsBase):
     created_by: Mapped[str] = mapped_column(String(100))
 
 
-_FTS = """
-CREATE VIRTUAL TABLE IF NOT EXISTS fs_chunks_fts USING fts5(
-    text, content='fs_chunks', content_rowid='id', tokenize='porter unicode61'
-)"""
-_TRIGGERS = [
-    """CREATE TRIGGER IF NOT EXISTS fs_chunks_ai AFTER INSERT ON fs_chunks BEGIN
-         INSERT INTO fs_chunks_fts(rowid, text) VALUES (new.id, new.text); END""",
-    """CREATE TRIGGER IF NOT EXISTS fs_chunks_ad AFTER DELETE ON fs_chunks BEGIN
-         INSERT INTO fs_chunks_fts(fs_chunks_fts, rowid, text)
-         VALUES ('delete', old.id, old.text); END""",
-]
-
-
 def create_tables(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        from aios.errors import ConfigError
+    """The LSFS tables and their keyword index, by the database's migrations (SQLite
+    or PostgreSQL; the kernel's store has usually run them already)."""
+    from aios.fs.keyword_index import is_postgres
+    from aios.migrations import migrate
 
-        raise ConfigError("LSFS keyword search uses SQLite FTS5; set database_url to SQLite")
-    FsBase.metadata.create_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(_FTS)
-        for trig in _TRIGGERS:
-            conn.exec_driver_sql(trig)
+    is_postgres(engine.dialect.name)  # another database is refused before any table
+    migrate(engine)

@@ -40,6 +40,7 @@ from sqlalchemy.sql import Select
 
 from aios.errors import Unavailable
 from aios.kernel.writebehind import WriteBehind
+from aios.migrations import migrate
 
 __all__ = ["ProcessRow", "Store", "SyscallRow"]
 
@@ -174,7 +175,7 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        self.revision = migrate(self.engine)  # the schema: created or brought up to date
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Database work of the event loop runs here, never on the loop itself.
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="aios-db")
