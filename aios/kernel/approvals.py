@@ -95,9 +95,10 @@ class Approval:
     note: str | None = None
     calls: list[dict[str, Any]] | None = None  # approved: each may then run once, unasked
     decided: asyncio.Event = field(default_factory=asyncio.Event)
+    asker_ended: bool = False  # its process ended: no answer is taken any more
 
     def info(self) -> ApprovalInfo:
-        data = {k: v for k, v in self.__dict__.items() if k != "decided"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("decided", "asker_ended")}
         return ApprovalInfo(**{**data, "risk": self.risk.model_dump()})
 
 
@@ -252,6 +253,8 @@ class ApprovalQueue:
             raise Conflict(
                 f"approval {approval_id} is already {item.state.value}", state=item.state.value
             )
+        if item.asker_ended:  # its syscall is being cancelled: a yes would grant a dead pid
+            raise Conflict(f"approval {approval_id}: the process that asked has ended")
         if decision == "always":
             self._always.setdefault(item.pid, set()).add(self._key(item.syscall, item.tool))
             item.always = True
@@ -271,11 +274,12 @@ class ApprovalQueue:
 
     def forget_process(self, pid: int) -> None:
         """A process ended: its "always" answers go, and so do its unused grants. Its
-        pending questions are cancelled now, before its syscalls' tasks are: a yes
-        in between would otherwise give an ended process grants."""
+        pending questions take no answer from now on (a yes before its syscalls'
+        tasks are cancelled would give an ended process grants); the cancellation
+        of those tasks then marks them cancelled, as before."""
         for item in list(self._items.values()):
             if item.pid == pid and item.state == ApprovalState.PENDING:
-                self._decide(item, ApprovalState.CANCELLED, by="process ended")
+                item.asker_ended = True
         self._always.pop(pid, None)
         self.grants.forget_process(pid)
 
