@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 	# dependency on torch would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# the compose specification's JSON schema, for tests/test_docker.py (it ships in
+	# the docker-compose 1.x wheel; only the file is kept, nothing is installed)
+	$(PY) -m pip download --quiet --no-deps docker-compose==1.29.2 -d $(VENV)/cache/compose
+	$(PY) -c "import glob, zipfile; z = zipfile.ZipFile(glob.glob('$(VENV)/cache/compose/*.whl')[0]); open('$(VENV)/compose_spec.json', 'wb').write(z.read('compose/config/compose_spec.json'))"
 	@touch $@
 
 setup: $(STAMP)

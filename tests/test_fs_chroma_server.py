@@ -3,49 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from aios.fs.embed import Embedder
 from aios.kernel import ADMIN, Kernel
 from tests.conftest import make_config
-from tests.daemon_helpers import free_port
 from tests.fakes import FakeCore
+from tests.servers import chroma_run
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    beside = Path(sys.executable).parent / "chroma"  # installed with chromadb, in the venv
-    exe = str(beside) if beside.exists() else shutil.which("chroma") or "chroma"
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma")
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(path), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("chroma run did not start")
-        time.sleep(0.2)
-    yield port
-    proc.terminate()
-    proc.wait(30)
+    with chroma_run(tmp_path_factory.mktemp("chroma") / "db") as port:
+        yield port
 
 
 async def test_same_code_runs_against_a_chroma_server(
