@@ -57,10 +57,12 @@ def chroma_run(path: Path) -> Iterator[int]:
 
 
 @contextmanager
-def llama_server(log_dir: Path, threads: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """docker/llama-server.sh on the bundled model, on a free loopback port: its
-    OpenAI base URL and its process (a test may kill it)."""
-    port = free_port()
+def llama_server(
+    log_dir: Path, threads: int = 1, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """docker/llama-server.sh on the bundled model, on a loopback port (a free one by
+    default): its OpenAI base URL and its process (a test may kill it)."""
+    port = port or free_port()
     bin_dir = Path(sys.executable).parent  # the script runs `python`: this one
     env = {
         **os.environ,

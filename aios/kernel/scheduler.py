@@ -66,6 +66,7 @@ class Scheduler:
         # down) and whose state that core must discard, by core name.
         self._reap: dict[str, list[LLMRequest]] = {}
         self._workers: set[str] = set()
+        self._cores: dict[str, Core] = {}  # every core whose worker has asked for work
         self._service_s = 0.0  # moving average of a request's run time (retry hints)
         self._seq = 0
         self._stopping = False
@@ -112,6 +113,8 @@ class Scheduler:
         with self._cond:
             if self._stopping:
                 raise Unavailable("the kernel is shutting down")
+            if self._all_down(req.model):
+                raise Unavailable(f"every core serving {req.model} is down; try again later")
             self._admit(req)
             self._seq += 1
             req.id = req.id or self._seq
@@ -160,6 +163,7 @@ class Scheduler:
         while True:
             with self._cond:
                 self._workers.add(worker.name)
+                self._cores.setdefault(core.name, core)
                 while not (reap := self._reap.pop(core.name, [])):
                     req = self._best(worker, self._clock())
                     if req is not None:
@@ -189,6 +193,41 @@ class Scheduler:
                 return True
             # the running request keeps the age it earned waiting before
             return self._effective(best, now) > req.priority + req.wait_s / self.aging_s
+
+    def _all_down(self, model: str) -> bool:
+        """Whether the model's cores are known and every one is down."""
+        serving = [c for c in self._cores.values() if c.model == model]
+        return bool(serving) and all(c.is_down() for c in serving)
+
+    def fail_over(self, worker: CoreWorker, req: LLMRequest) -> bool:
+        """A request its core could not start (the core is down): queued again for
+        another core of its model (True), or, with none left up, False (the worker
+        ends it) and the model's queued requests fail too rather than wait."""
+        with self._cond:
+            if req.cancelled or req.done:
+                return False
+            if not self._all_down(req.model):
+                self._running.pop(worker.name, None)
+                req.pinned_core, req.core_state = None, None
+                self._enqueue(req)  # its place by policy, as a preempted request's
+                return True
+            stranded = [r for r in self._ready if r.model == req.model]
+        for r in stranded:
+            self.end(r, Unavailable(f"every core serving {r.model} is down; try again later"))
+        return False
+
+    def pause(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` (a worker between probes); False once stopping."""
+        with self._cond:
+            if not self._stopping:
+                self._cond.wait(timeout)
+            return not self._stopping
+
+    def core_up(self, core: Core) -> None:
+        """A down core answers again: its workers take requests from now on."""
+        log.info("core %s is back in service", core.name)
+        with self._cond:
+            self._cond.notify_all()
 
     def requeue(self, worker: CoreWorker, req: LLMRequest) -> bool:
         """Put a preempted request back; False if it must not run again (the worker
@@ -286,7 +325,7 @@ class Scheduler:
         self._cond.notify_all()
 
     def _eligible(self, worker: CoreWorker, req: LLMRequest) -> bool:
-        if req.model not in worker.models:
+        if req.model not in worker.models or worker.core.is_down():
             return False
         if req.pid is not None and req.pid in self._held:
             return False

@@ -4,7 +4,9 @@ A core owns an inference engine. It is driven only by its worker thread(s): a
 llama.cpp core has exactly one (a ``Llama`` context is not thread-safe); a remote
 core has one per request it may keep in flight. Workers pull from the scheduler,
 so an idle core serving a model takes that model's next request: routing to the
-least-loaded core falls out of the pull.
+least-loaded core falls out of the pull. A core that stops answering (a remote
+server that died) says so (``CoreDown``): it takes no requests until a probe finds
+it answering again, and the request it failed on goes to another core of the model.
 """
 
 from __future__ import annotations
@@ -16,19 +18,26 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aios.errors import AiosError, Cancelled
+from aios.errors import AiosError, Cancelled, Unavailable
 from aios.kernel.llm.request import Event, LLMRequest, Outcome
 
 if TYPE_CHECKING:
     from aios.kernel.scheduler import Scheduler
 
-__all__ = ["Core", "CoreWorker", "YieldCheck"]
+__all__ = ["Core", "CoreDown", "CoreWorker", "YieldCheck"]
 
 log = logging.getLogger(__name__)
 
 # Called by a core after each generated token with the tokens generated in the
 # current slice; True means "stop here, the scheduler wants the core back".
 YieldCheck = Callable[[int], bool]
+
+PROBE_S = 1.0  # how often a down core's worker asks whether it answers again
+
+
+class CoreDown(Unavailable):
+    """The core cannot serve now (its server does not answer); nothing was generated
+    for the request, so another core may run it from the start."""
 
 
 class Core(ABC):
@@ -51,6 +60,14 @@ class Core(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def is_down(self) -> bool:
+        """Whether the core is out of service (it takes no requests)."""
+        return False
+
+    def probe(self) -> bool:
+        """Whether the core answers now (a down core is back in service if so)."""
+        return True
 
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "model": self.model, "kind": type(self).__name__}
@@ -78,10 +95,20 @@ class CoreWorker:
 
     def _loop(self) -> None:
         while True:
+            if self.core.is_down() and not self._wait_until_up():
+                return
             req = self.scheduler.take(self)
             if req is None:
                 return
             self._run_slice(req)
+
+    def _wait_until_up(self) -> bool:
+        """Probe a down core until it answers (True) or the kernel stops (False)."""
+        while not self.core.probe():
+            if not self.scheduler.pause(PROBE_S):
+                return False
+        self.scheduler.core_up(self.core)
+        return True
 
     def _run_slice(self, req: LLMRequest) -> None:
         if req.started_at is None:
@@ -95,6 +122,11 @@ class CoreWorker:
             if req.cancelled:
                 raise Cancelled("request cancelled")
             outcome = self.core.run(req, lambda n: self.scheduler.should_yield(self, req, n))
+        except CoreDown as exc:  # nothing generated: another core of the model may run it
+            if self.scheduler.fail_over(self, req):
+                req.run_s += time.monotonic() - t0
+                return
+            error = exc
         except AiosError as exc:
             error = exc
         except Exception as exc:  # an engine bug must not kill the worker

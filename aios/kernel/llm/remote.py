@@ -7,12 +7,19 @@ do honour the scheduler at every streamed chunk: a kill ends the stream there,
 and a suspended process's request yields its worker with the stream kept open
 and unread (the server stops when its send buffer fills), to be read on from the
 same chunk once it is resumed.
+
+A server that does not answer (refused connections, timeouts, 5xx after the
+retries) takes its core out of service. If nothing was generated yet, the request
+goes to another core of the same model (``CoreDown``); if tokens had already
+streamed, it fails with a clear error rather than start over. The core's workers
+probe ``/models`` until it answers, then take requests again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +28,7 @@ import httpx
 
 from aios.config import OpenAICoreConfig
 from aios.errors import AiosError, BadRequest, Cancelled, Unavailable
-from aios.kernel.llm.core import Core, YieldCheck
+from aios.kernel.llm.core import Core, CoreDown, YieldCheck
 from aios.kernel.llm.request import LLMRequest, Outcome
 from aios.kernel.llm.text import StopMatcher
 
@@ -42,6 +49,7 @@ class OpenAICore(Core):
         self.workers = cfg.parallel
         self.grammar = cfg.grammar
         self._client: httpx.Client | None = None
+        self._down_since: float | None = None  # out of service since (time.time())
 
     def load(self) -> None:
         headers = {"Authorization": f"Bearer {self.cfg.api_key}"} if self.cfg.api_key else {}
@@ -64,14 +72,50 @@ class OpenAICore(Core):
             self._client = None
 
     def info(self) -> dict[str, Any]:
-        return {**super().info(), "base_url": self.cfg.base_url, "parallel": self.cfg.parallel}
+        return {
+            **super().info(),
+            "base_url": self.cfg.base_url,
+            "parallel": self.cfg.parallel,
+            "down_since": self._down_since,
+        }
+
+    def is_down(self) -> bool:
+        return self._down_since is not None
+
+    def _mark_down(self, why: str) -> None:
+        if self._down_since is None:
+            self._down_since = time.time()
+            log.warning("core %s: %s is out of service: %s", self.name, self.cfg.base_url, why)
+
+    def probe(self) -> bool:
+        if self._client is None:
+            return False
+        try:
+            self._client.get("/models", timeout=self.cfg.connect_timeout_s).raise_for_status()
+        except httpx.HTTPError:
+            return False
+        self._down_since = None
+        return True
+
+    def _failed(self, req: LLMRequest, exc: Exception) -> AiosError:
+        """The server failed the request past its retries: the core goes out of service,
+        and the request may start again elsewhere only if nothing was generated."""
+        self._mark_down(str(exc))
+        where = f"core {self.name}: {self.cfg.base_url} failed: {exc}"
+        if req.completion_tokens:
+            return Unavailable(
+                f"{where}, after {req.completion_tokens} tokens were streamed (not retried "
+                "elsewhere: they have been sent)"
+            )
+        return CoreDown(where)
 
     def run(self, req: LLMRequest, should_yield: YieldCheck) -> Outcome:
         if isinstance(req.core_state, _Stream):  # resumed: read on where it paused
             try:
                 return self._pump(req, req.core_state, should_yield)
             except _Retryable as exc:
-                raise Unavailable(f"core {self.name}: {self.cfg.base_url} failed: {exc}") from None
+                self.discard(req)
+                raise self._failed(req, exc) from None
         body = self._body(req)
         path = "/chat/completions" if req.messages is not None else "/completions"
         for attempt in range(self.cfg.max_retries + 1):
@@ -80,9 +124,7 @@ class OpenAICore(Core):
             except _Retryable as exc:
                 self.discard(req)
                 if attempt >= self.cfg.max_retries or req.completion_tokens:
-                    raise Unavailable(
-                        f"core {self.name}: {self.cfg.base_url} failed: {exc}"
-                    ) from None
+                    raise self._failed(req, exc) from None
                 delay = min(0.25 * 2**attempt, 4.0)
                 log.warning("core %s: %s; retry %d in %.2fs", self.name, exc, attempt + 1, delay)
                 if req.cancel_event.wait(delay):
