@@ -12,11 +12,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from aios.config import OpenAICoreConfig
 from aios.errors import AiosError, Unavailable
 from aios.kernel import ADMIN, Kernel
 from aios.kernel.llm.core import CoreDown
+from aios.kernel.llm.remote import OpenAICore
+from aios.kernel.llm.request import GenParams, LLMRequest
 from tests.conftest import make_config
 from tests.daemon_helpers import free_port
 from tests.fakes import FakeCore
@@ -129,3 +133,29 @@ async def test_requests_go_to_the_live_core_and_fail_clearly_when_none_is(
             while a.is_down():
                 await asyncio.sleep(0.1)
         assert (await _fake_chat(k)).core == "a"
+
+
+def _mock_core(chat_status: int, models_status: int) -> OpenAICore:
+    core = OpenAICore(
+        OpenAICoreConfig(name="r", model="m", base_url="http://srv/v1", max_retries=0)
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = models_status if request.url.path.endswith("/models") else chat_status
+        return httpx.Response(status, json={"data": []})
+
+    core._client = httpx.Client(transport=httpx.MockTransport(handler), base_url="http://srv/v1")
+    return core
+
+
+def test_a_request_the_server_fails_but_that_still_answers_fails_alone() -> None:
+    msgs = [{"role": "user", "content": "x"}]
+    req = LLMRequest(model="m", params=GenParams(max_tokens=4), messages=msgs)
+    alive = _mock_core(chat_status=500, models_status=200)  # this request's trouble only
+    with pytest.raises(Unavailable) as err:
+        alive.run(req, lambda n: False)
+    assert not isinstance(err.value, CoreDown) and not alive.is_down()  # never handed on
+    dead = _mock_core(chat_status=503, models_status=503)  # the server itself is gone
+    with pytest.raises(CoreDown):
+        dead.run(req, lambda n: False)
+    assert dead.is_down()

@@ -133,3 +133,34 @@ def test_a_database_from_a_newer_aios_is_refused_clearly(tmp_path: Path) -> None
         conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
     with pytest.raises(ConfigError, match="revision 0099, which this aios does not know"):
         migrate(engine)
+
+
+def test_a_database_from_before_migrations_with_only_the_kernel_tables_opens(url: str) -> None:
+    """LSFS off, or PostgreSQL before LSFS could use it: processes and syscalls only."""
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(ProcessRow),
+            [dict(pid=3, name="kept", agent="a", task="t", owner="admin", priority=0,
+                  state="EXITED", capabilities={}, created_at=0.0, syscalls=0,
+                  prompt_tokens=0, completion_tokens=0, llm_wait_s=0.0, llm_run_s=0.0,
+                  tool_s=0.0)],
+        )  # fmt: skip
+    assert migrate(engine) == head()
+    with Session(engine) as s:
+        assert s.get(ProcessRow, 3).name == "kept"  # type: ignore[union-attr]
+        assert search(s, ["anything"], match="all", k=5, scopes=None) == []  # LSFS's tables
+
+
+def test_a_task_with_a_nul_is_stored_on_either_database(url: str) -> None:
+    store = Store(url)
+    try:
+        pid = store.insert_process(
+            name="n", agent="a", task="before\x00after", parent=None, owner="admin",
+            priority=0, state="EXITED", capabilities={}, created_at=0.0,
+        )  # fmt: skip
+        with store.session() as s:
+            assert s.get(ProcessRow, pid).task == "before\ufffdafter"  # type: ignore[union-attr]
+    finally:
+        store.close()

@@ -332,7 +332,7 @@ class Indexer:
                         start=c.start,
                         end=c.end,
                         line=c.line,
-                        text=c.text,
+                        text=c.text.replace("\x00", "\ufffd"),  # PostgreSQL text holds no NUL
                         vector_id=vid,
                     )
                     for c, vid in zip(job.chunks, ids, strict=True)

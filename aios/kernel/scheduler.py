@@ -201,20 +201,33 @@ class Scheduler:
 
     def fail_over(self, worker: CoreWorker, req: LLMRequest) -> bool:
         """A request its core could not start (the core is down): queued again for
-        another core of its model (True), or, with none left up, False (the worker
-        ends it) and the model's queued requests fail too rather than wait."""
+        another core of its model (True), or False (the worker ends it) when none is
+        up or it has been handed on once per core already (never round and round)."""
         with self._cond:
-            if req.cancelled or req.done:
+            if req.cancelled or req.done or self._all_down(req.model):
                 return False
-            if not self._all_down(req.model):
-                self._running.pop(worker.name, None)
-                req.pinned_core, req.core_state = None, None
-                self._enqueue(req)  # its place by policy, as a preempted request's
-                return True
-            stranded = [r for r in self._ready if r.model == req.model]
+            if req.failovers >= sum(c.model == req.model for c in self._cores.values()):
+                return False
+            req.failovers += 1
+            self._running.pop(worker.name, None)
+            req.pinned_core, req.core_state = None, None
+            self._enqueue(req)  # its place by policy, as a preempted request's
+            return True
+
+    def core_down(self, core: Core) -> None:
+        """A core went out of service: what only it could run fails now rather than
+        wait (requests pinned to it, a paused stream's; with no core of the model
+        left up, every queued request of the model)."""
+        with self._cond:
+            gone = self._all_down(core.model)
+            stranded = [
+                r
+                for r in self._ready
+                if r.pinned_core == core.name or (gone and r.model == core.model)
+            ]
         for r in stranded:
-            self.end(r, Unavailable(f"every core serving {r.model} is down; try again later"))
-        return False
+            why = f"every core serving {r.model} is down" if gone else f"core {core.name} is down"
+            self.end(r, Unavailable(f"{why}; try again later"))
 
     def pause(self, timeout: float) -> bool:
         """Wait up to ``timeout`` (a worker between probes); False once stopping."""

@@ -148,7 +148,10 @@ def _reaching(starts: Sequence[int], ancestor: int) -> Select[tuple[int]]:
 
 def _text(value: str) -> str:
     """Text the database can encode: a lone surrogate (an agent's exception message,
-    a name made up in-process) would fail its whole batch."""
+    a name made up in-process) would fail its whole batch, and so would a NUL on
+    PostgreSQL (its text holds none): each becomes U+FFFD / an escape."""
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
     if value.isascii():
         return value
     return value.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from aios.errors import ConfigError
 
@@ -49,6 +49,15 @@ def _known() -> frozenset[str]:
     return _revisions()[1]
 
 
+def _baseline_tables(conn: Connection) -> None:
+    from aios.agents.consent import _Base as ConsentBase
+    from aios.fs.models import FsBase
+    from aios.kernel.store import Base
+
+    for metadata in (Base.metadata, FsBase.metadata, ConsentBase.metadata):
+        metadata.create_all(conn, checkfirst=True)
+
+
 def migrate(engine: Engine) -> str:
     """Bring the database to the newest schema; the revision it is at."""
     cfg = _config()
@@ -63,7 +72,11 @@ def migrate(engine: Engine) -> str:
                 f"know (its newest is {head()}): a newer aios made it; run that one"
             )
         if current is None and inspect(conn).has_table("processes"):
+            # Made before migrations: the baseline's tables, those it lacks made now (a
+            # database with LSFS off, or a first start cut short, has only some), then
+            # taken as the baseline. Safe while no later revision changes those tables.
             log.info("database made before migrations: taken as revision %s", BASELINE)
+            _baseline_tables(conn)
             command.stamp(cfg, BASELINE)
         if current != head():
             command.upgrade(cfg, "head")

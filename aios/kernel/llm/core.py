@@ -103,12 +103,14 @@ class CoreWorker:
             self._run_slice(req)
 
     def _wait_until_up(self) -> bool:
-        """Probe a down core until it answers (True) or the kernel stops (False)."""
-        while not self.core.probe():
+        """Probe a down core every PROBE_S until it answers (True) or the kernel stops
+        (False)."""
+        while True:
             if not self.scheduler.pause(PROBE_S):
                 return False
-        self.scheduler.core_up(self.core)
-        return True
+            if self.core.probe():
+                self.scheduler.core_up(self.core)
+                return True
 
     def _run_slice(self, req: LLMRequest) -> None:
         if req.started_at is None:
@@ -125,6 +127,7 @@ class CoreWorker:
         except CoreDown as exc:  # nothing generated: another core of the model may run it
             if self.scheduler.fail_over(self, req):
                 req.run_s += time.monotonic() - t0
+                self.scheduler.core_down(self.core)
                 return
             error = exc
         except AiosError as exc:
@@ -142,3 +145,5 @@ class CoreWorker:
                 return
             error = Cancelled("request cancelled")  # cancelled while it ran
         self.scheduler.end(req, error, worker=self)
+        if self.core.is_down():
+            self.scheduler.core_down(self.core)

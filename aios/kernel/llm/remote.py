@@ -98,10 +98,14 @@ class OpenAICore(Core):
         return True
 
     def _failed(self, req: LLMRequest, exc: Exception) -> AiosError:
-        """The server failed the request past its retries: the core goes out of service,
-        and the request may start again elsewhere only if nothing was generated."""
-        self._mark_down(str(exc))
+        """The server failed the request past its retries. If it still answers a probe,
+        the failure was this request's (an error, a cut stream): the request fails,
+        the core stays. If not, the core goes out of service, and the request may
+        start again elsewhere only if nothing was generated."""
         where = f"core {self.name}: {self.cfg.base_url} failed: {exc}"
+        if self.probe():
+            return Unavailable(where)
+        self._mark_down(str(exc))
         if req.completion_tokens:
             return Unavailable(
                 f"{where}, after {req.completion_tokens} tokens were streamed (not retried "

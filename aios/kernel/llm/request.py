@@ -88,6 +88,7 @@ class LLMRequest:
     resume_tokens: int = 0  # tokens recomputed when resuming after preemption
     naive_resume_tokens: int = 0  # what re-feeding the whole text would have cost
     preemptions: int = 0
+    failovers: int = 0  # times a core that went down handed it on (scheduler.fail_over)
     core: str | None = None
     finish_reason: str | None = None  # set by the core when it returns DONE
 

@@ -9,6 +9,7 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
@@ -24,9 +25,10 @@ _SQLITE = [
     "CREATE TRIGGER IF NOT EXISTS fs_chunks_ad AFTER DELETE ON fs_chunks BEGIN "
     "INSERT INTO fs_chunks_fts(fs_chunks_fts, rowid, text) "
     "VALUES ('delete', old.id, old.text); END",
-    # chunks written before this revision ran (none, unless made elsewhere)
-    "INSERT INTO fs_chunks_fts(fs_chunks_fts) VALUES ('rebuild')",
 ]
+# chunks written before the FTS table existed (a database whose FTS table was made
+# before migrations has them indexed already: no rebuild, which takes the write lock)
+_SQLITE_REBUILD = "INSERT INTO fs_chunks_fts(fs_chunks_fts) VALUES ('rebuild')"
 _POSTGRES = [
     "ALTER TABLE fs_chunks ADD COLUMN IF NOT EXISTS tsv tsvector "
     "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED",
@@ -35,9 +37,16 @@ _POSTGRES = [
 
 
 def upgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    for sql in _POSTGRES if dialect == "postgresql" else _SQLITE if dialect == "sqlite" else []:
-        op.execute(sql)
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        for sql in _POSTGRES:
+            op.execute(sql)
+    elif bind.dialect.name == "sqlite":
+        existed = sa.inspect(bind).has_table("fs_chunks_fts")
+        for sql in _SQLITE:
+            op.execute(sql)
+        if not existed:
+            op.execute(_SQLITE_REBUILD)
 
 
 def downgrade() -> None:
