@@ -354,7 +354,8 @@ class Indexer:
             row = s.get(FileRow, fid)
             if row is None or (sha is not None and row.sha256 != sha):
                 return
-            row.index_state, row.index_note = state, note
+            # an exception's text may hold a NUL, which PostgreSQL text refuses
+            row.index_state, row.index_note = state, note and note.replace("\x00", "\ufffd")
             row.indexed_sha = sha
             if mime:
                 row.mime = mime

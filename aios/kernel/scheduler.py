@@ -230,10 +230,12 @@ class Scheduler:
             self.end(r, Unavailable(f"{why}; try again later"))
 
     def pause(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` (a worker between probes); False once stopping."""
+        """Wait ``timeout`` (a worker between probes), woken early only by a stop;
+        False once stopping."""
+        deadline = time.monotonic() + timeout
         with self._cond:
-            if not self._stopping:
-                self._cond.wait(timeout)
+            while not self._stopping and (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(left)  # other notifications wake it: wait on to the end
             return not self._stopping
 
     def core_up(self, core: Core) -> None:

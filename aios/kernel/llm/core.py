@@ -142,6 +142,8 @@ class CoreWorker:
             req.preemptions += 1
             req.notify(Event.PREEMPTED)
             if self.scheduler.requeue(self, req):
+                if self.core.is_down():  # pinned to a core that just went down: it fails
+                    self.scheduler.core_down(self.core)
                 return
             error = Cancelled("request cancelled")  # cancelled while it ran
         self.scheduler.end(req, error, worker=self)
